@@ -1,0 +1,93 @@
+//! Roles and the permissions each one grants.
+//!
+//! Every route and command declares one [`Permission`]; a role is a fixed set of them.
+//! Keeping the table here, in one place, is what lets a test check every route against
+//! every role.
+
+vocabulary! {
+    /// What a user is, in the AIMS organisation.
+    pub enum Role {
+        Admin => ("admin", "Administrator"),
+        GovernanceLead => ("governance_lead", "AI governance lead"),
+        RiskOwner => ("risk_owner", "Risk owner"),
+        MlEngineer => ("ml_engineer", "ML engineer"),
+        Auditor => ("auditor", "Internal auditor"),
+        ExternalAuditor => ("external_auditor", "External auditor (read-only)"),
+        Viewer => ("viewer", "Viewer"),
+    }
+}
+
+vocabulary! {
+    /// One thing a request may do.
+    pub enum Permission {
+        /// Any signed-in user: the dashboard, one's own profile and API tokens.
+        Authenticated => ("authenticated", "Signed in"),
+        SystemRead => ("system_read", "Read AI systems"),
+        SystemWrite => ("system_write", "Create and edit AI systems"),
+        SystemArchive => ("system_archive", "Archive AI systems"),
+        LedgerRead => ("ledger_read", "Read the audit trail and its proofs"),
+        UserAdmin => ("user_admin", "Manage users and their tokens"),
+    }
+}
+
+impl Role {
+    /// Whether this role grants `permission`.
+    pub fn allows(self, permission: Permission) -> bool {
+        use Permission as P;
+        match self {
+            Role::Admin => true,
+            Role::GovernanceLead => !matches!(permission, P::UserAdmin),
+            Role::RiskOwner | Role::MlEngineer => matches!(
+                permission,
+                P::Authenticated | P::SystemRead | P::SystemWrite | P::LedgerRead
+            ),
+            Role::Auditor | Role::ExternalAuditor => {
+                matches!(permission, P::Authenticated | P::SystemRead | P::LedgerRead)
+            }
+            Role::Viewer => matches!(permission, P::Authenticated | P::SystemRead),
+        }
+    }
+
+    /// Roles that may only read, whatever else changes in the table above.
+    pub fn is_read_only(self) -> bool {
+        !Permission::ALL.iter().any(|permission| {
+            matches!(
+                permission,
+                Permission::SystemWrite | Permission::SystemArchive | Permission::UserAdmin
+            ) && self.allows(*permission)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admin_has_everything_and_viewer_only_reads() {
+        for permission in Permission::ALL {
+            assert!(Role::Admin.allows(*permission));
+        }
+        assert!(Role::Viewer.allows(Permission::SystemRead));
+        assert!(!Role::Viewer.allows(Permission::LedgerRead));
+        assert!(Role::Viewer.is_read_only());
+    }
+
+    #[test]
+    fn auditors_are_read_only_and_see_the_ledger() {
+        for role in [Role::Auditor, Role::ExternalAuditor] {
+            assert!(role.is_read_only());
+            assert!(role.allows(Permission::LedgerRead));
+        }
+        assert!(!Role::GovernanceLead.allows(Permission::UserAdmin));
+        assert!(!Role::GovernanceLead.is_read_only());
+    }
+
+    #[test]
+    fn codes_round_trip() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.code()), Ok(*role));
+        }
+        assert!(Role::parse("root").is_err_and(|e| e.contains("governance_lead")));
+    }
+}

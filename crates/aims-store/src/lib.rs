@@ -1,0 +1,41 @@
+//! Persistence for AIMS on SQLite (embedded default) and PostgreSQL, with the ledger
+//! appended in the same transaction as every change.
+//!
+//! The one write path: a [`WriteTx`] locks the ledger head first, changes rows, appends
+//! one ledger entry per change, and on commit stores the new tree head together with a
+//! checkpoint signed by the organisation's key. A transaction that appended nothing cannot
+//! commit; a failed one leaves neither rows nor entries.
+
+mod ai_system;
+mod db;
+mod error;
+mod ledger;
+mod migrate;
+mod password;
+mod user;
+
+pub use ai_system::{AiSystemPage, AiSystemSort, ListParams, SortOrder};
+pub use db::{Backend, Store, StoreOptions};
+pub use error::StoreError;
+pub use ledger::{
+    Actor, HistoryEntry, LedgerHead, VerifyProblem, VerifyReport, WriteCtx, WriteTx,
+};
+pub use password::{hash_password, verify_password};
+pub use user::{AuthenticatedUser, LoginOutcome, NewSession, SessionInfo, ThrottlePolicy};
+
+/// Dashboard counts, computed in the database.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Counts {
+    pub ai_systems: i64,
+    pub ai_systems_deployed: i64,
+    pub ai_systems_review_overdue: i64,
+    pub users: i64,
+    pub ledger_entries: i64,
+}
+
+/// Entity types whose current rows `verify` compares with their latest ledger entry.
+pub(crate) const TRACKED_ENTITIES: &[&str] = &["ai_system", "user", "api_token"];
+
+#[cfg(feature = "testing")]
+pub mod testing;

@@ -1,0 +1,9 @@
+//! Contract tests: every store operation on SQLite and on PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+mod ai_systems;
+mod concurrency;
+mod ledger;
+mod users;
