@@ -36,14 +36,21 @@ fn main() -> Result<(), Error> {
     println!("aims-ledger bench: {ENTRIES} entries");
 
     // 1. The append path: build the entry, canonicalise, hash, append.
-    let state = aims_ledger::state_hash(&serde_json::json!({"title": "Bias in hiring model", "score": 12}))?;
+    let state = aims_ledger::state_hash(
+        &serde_json::json!({"title": "Bias in hiring model", "score": 12}),
+    )?;
     let start = Instant::now();
     let mut range = CompactRange::new();
     let mut leaves: Vec<Hash> = Vec::with_capacity(ENTRIES as usize);
     for seq in 0..ENTRIES {
         let entry = Entry {
             seq,
-            time: format!("2026-01-02T03:{:02}:{:02}.{:06}Z", (seq / 60) % 60, seq % 60, seq % 1_000_000),
+            time: format!(
+                "2026-01-02T03:{:02}:{:02}.{:06}Z",
+                (seq / 60) % 60,
+                seq % 60,
+                seq % 1_000_000
+            ),
             actor: format!("user:{}", seq % 97),
             action: String::from("risk.update"),
             entity_type: String::from("risk"),
@@ -56,12 +63,20 @@ fn main() -> Result<(), Error> {
         leaves.push(leaf);
     }
     let append_root = range.root();
-    report("entry + canonical bytes + leaf hash + compact append", ENTRIES, start.elapsed());
+    report(
+        "entry + canonical bytes + leaf hash + compact append",
+        ENTRIES,
+        start.elapsed(),
+    );
 
     // 2. The root from scratch, as `aims ledger verify` recomputes it.
     let start = Instant::now();
     let full_root = black_box(merkle::root(black_box(&leaves)));
-    report("root from scratch (leaves per second)", ENTRIES, start.elapsed());
+    report(
+        "root from scratch (leaves per second)",
+        ENTRIES,
+        start.elapsed(),
+    );
     assert_eq!(full_root, append_root, "compact range and root() disagree");
 
     // 3a. Inclusion proofs with the stateless free function (O(n) each).
@@ -70,18 +85,30 @@ fn main() -> Result<(), Error> {
     for index in proof_indexes() {
         proofs.push(merkle::inclusion_proof(&leaves, index)?);
     }
-    report("inclusion_proof(&leaves, i) (stateless, O(n) each)", PROOFS, start.elapsed());
+    report(
+        "inclusion_proof(&leaves, i) (stateless, O(n) each)",
+        PROOFS,
+        start.elapsed(),
+    );
 
     // 3b. The same proofs from a cached tree (O(log n) each).
     let start = Instant::now();
     let tree = MerkleTree::from_leaves(&leaves);
-    report("MerkleTree::from_leaves (leaves per second)", ENTRIES, start.elapsed());
+    report(
+        "MerkleTree::from_leaves (leaves per second)",
+        ENTRIES,
+        start.elapsed(),
+    );
     let start = Instant::now();
     for (index, expected) in proof_indexes().zip(&proofs) {
         let proof = tree.inclusion_proof(index, ENTRIES)?;
         assert_eq!(&proof, expected, "cached and stateless proofs disagree");
     }
-    report("MerkleTree::inclusion_proof (cached)", PROOFS, start.elapsed());
+    report(
+        "MerkleTree::inclusion_proof (cached)",
+        PROOFS,
+        start.elapsed(),
+    );
 
     // 3c. Verification.
     let start = Instant::now();
@@ -109,6 +136,10 @@ fn main() -> Result<(), Error> {
         let opened = Checkpoint::parse(&note::open(black_box(&signed), &verifier)?)?;
         black_box(opened);
     }
-    report("checkpoint open + parse", u64::from(SIGNATURES), start.elapsed());
+    report(
+        "checkpoint open + parse",
+        u64::from(SIGNATURES),
+        start.elapsed(),
+    );
     Ok(())
 }

@@ -51,7 +51,8 @@ pub struct ProofBundle {
 impl ProofBundle {
     /// The bundle as tlog-proof text.
     pub fn to_text(&self) -> String {
-        let mut text = String::with_capacity(128 + 45 * self.proof.len() + self.signed_checkpoint.len());
+        let mut text =
+            String::with_capacity(128 + 45 * self.proof.len() + self.signed_checkpoint.len());
         text.push_str(HEADER);
         text.push('\n');
         if let Some(extra) = &self.extra {
@@ -91,7 +92,9 @@ impl ProofBundle {
         };
 
         if next_line()? != HEADER {
-            return Err(Error::MalformedBundle("first line is not c2sp.org/tlog-proof@v1"));
+            return Err(Error::MalformedBundle(
+                "first line is not c2sp.org/tlog-proof@v1",
+            ));
         }
         let mut line = next_line()?;
         let extra = match line.strip_prefix("extra ") {
@@ -107,8 +110,8 @@ impl ProofBundle {
         let index = line
             .strip_prefix("index ")
             .ok_or(Error::MalformedBundle("missing index line"))?;
-        let index =
-            checkpoint::parse_decimal(index).ok_or(Error::MalformedBundle("index is not a canonical decimal"))?;
+        let index = checkpoint::parse_decimal(index)
+            .ok_or(Error::MalformedBundle("index is not a canonical decimal"))?;
 
         let mut proof = Vec::new();
         loop {
@@ -119,11 +122,11 @@ impl ProofBundle {
             if proof.len() == MAX_PROOF_HASHES {
                 return Err(Error::MalformedBundle("too many proof hashes"));
             }
-            let hash = checkpoint::decode_hash(line)
-                .ok_or(Error::MalformedBundle("proof line is not the base64 of 32 bytes"))?;
+            let hash = checkpoint::decode_hash(line).ok_or(Error::MalformedBundle(
+                "proof line is not the base64 of 32 bytes",
+            ))?;
             proof.push(hash);
         }
-        drop(next_line);
         if rest.is_empty() {
             return Err(Error::MalformedBundle("missing signed checkpoint"));
         }
@@ -148,7 +151,13 @@ impl ProofBundle {
     pub fn verify(&self, leaf: &Hash, verifier: &Verifier) -> Result<Checkpoint, Error> {
         let text = note::open(&self.signed_checkpoint, verifier)?;
         let checkpoint = Checkpoint::parse(&text)?;
-        merkle::verify_inclusion(leaf, self.index, checkpoint.size, &self.proof, &checkpoint.root)?;
+        merkle::verify_inclusion(
+            leaf,
+            self.index,
+            checkpoint.size,
+            &self.proof,
+            &checkpoint.root,
+        )?;
         Ok(checkpoint)
     }
 }
@@ -166,7 +175,9 @@ mod tests {
     }
 
     fn fixture(size: usize) -> Fixture {
-        let leaves: Vec<Hash> = (0..size).map(|i| merkle::leaf_hash(format!("entry {i}").as_bytes())).collect();
+        let leaves: Vec<Hash> = (0..size)
+            .map(|i| merkle::leaf_hash(format!("entry {i}").as_bytes()))
+            .collect();
         let signer = Signer::generate("aims.example.org/ledger").unwrap();
         let checkpoint = Checkpoint {
             origin: String::from("aims.example.org/ledger"),
@@ -174,7 +185,11 @@ mod tests {
             root: merkle::root(&leaves),
         };
         let signed = checkpoint.sign(&signer).unwrap();
-        Fixture { leaves, signer, signed }
+        Fixture {
+            leaves,
+            signer,
+            signed,
+        }
     }
 
     fn bundle_for(fixture: &Fixture, index: u64, extra: Option<Vec<u8>>) -> ProofBundle {
@@ -189,7 +204,11 @@ mod tests {
     #[test]
     fn text_round_trips_and_verifies() {
         let fixture = fixture(11);
-        for (index, extra) in [(0, None), (7, Some(b"{\"seq\":7}".to_vec())), (10, Some(Vec::new()))] {
+        for (index, extra) in [
+            (0, None),
+            (7, Some(b"{\"seq\":7}".to_vec())),
+            (10, Some(Vec::new())),
+        ] {
             let bundle = bundle_for(&fixture, index, extra);
             let text = bundle.to_text();
             assert!(text.starts_with("c2sp.org/tlog-proof@v1\n"));
@@ -224,7 +243,9 @@ mod tests {
         let text = bundle.to_text();
         assert!(text.starts_with("c2sp.org/tlog-proof@v1\nindex 0\n\naims.example.org/ledger\n"));
         let parsed = ProofBundle::parse(&text).unwrap();
-        parsed.verify(&fixture.leaves[0], &fixture.signer.verifier()).unwrap();
+        parsed
+            .verify(&fixture.leaves[0], &fixture.signer.verifier())
+            .unwrap();
     }
 
     #[test]
@@ -236,8 +257,13 @@ mod tests {
             bundle.verify(&fixture.leaves[3], &verifier),
             Err(Error::InvalidInclusionProof(_))
         ));
-        let other = Signer::generate("aims.example.org/ledger").unwrap().verifier();
-        assert_eq!(bundle.verify(&fixture.leaves[4], &other), Err(Error::UnverifiedNote));
+        let other = Signer::generate("aims.example.org/ledger")
+            .unwrap()
+            .verifier();
+        assert_eq!(
+            bundle.verify(&fixture.leaves[4], &other),
+            Err(Error::UnverifiedNote)
+        );
         let mut moved = bundle.clone();
         moved.index = 5;
         assert!(moved.verify(&fixture.leaves[4], &verifier).is_err());
@@ -276,10 +302,17 @@ mod tests {
             good[..good.find("\n\n").unwrap() + 2].to_owned(),
             // Truncated before the blank line.
             good[..good.find("\n\n").unwrap()].to_owned(),
-            good.replacen("index 1\n", &format!("index 1\n{}", format!("{hash_line}\n").repeat(65)), 1),
+            good.replacen(
+                "index 1\n",
+                &format!("index 1\n{}", format!("{hash_line}\n").repeat(65)),
+                1,
+            ),
         ];
         for text in cases {
-            assert!(matches!(ProofBundle::parse(&text), Err(Error::MalformedBundle(_))), "{text:?}");
+            assert!(
+                matches!(ProofBundle::parse(&text), Err(Error::MalformedBundle(_))),
+                "{text:?}"
+            );
         }
     }
 

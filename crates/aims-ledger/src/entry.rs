@@ -111,8 +111,12 @@ impl Entry {
             return Err(Error::InvalidEntry("time is not an rfc 3339 utc timestamp"));
         }
         let hash = self.state_sha256.as_bytes();
-        if !hash.is_empty() && (hash.len() != 64 || !hash.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))) {
-            return Err(Error::InvalidEntry("state hash is not 64 lowercase hex digits"));
+        if !hash.is_empty()
+            && (hash.len() != 64 || !hash.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+        {
+            return Err(Error::InvalidEntry(
+                "state hash is not 64 lowercase hex digits",
+            ));
         }
         if self.seq > 1 << 53 {
             return Err(Error::InvalidEntry("sequence number exceeds 2^53"));
@@ -144,7 +148,9 @@ fn is_rfc3339_utc(text: &str) -> bool {
     let number = |range: std::ops::Range<usize>| -> Option<u32> {
         let digits = bytes.get(range)?;
         digits.iter().try_fold(0u32, |value, &digit| {
-            digit.is_ascii_digit().then(|| value * 10 + u32::from(digit - b'0'))
+            digit
+                .is_ascii_digit()
+                .then(|| value * 10 + u32::from(digit - b'0'))
         })
     };
     let separators_ok = bytes[4] == b'-'
@@ -153,8 +159,22 @@ fn is_rfc3339_utc(text: &str) -> bool {
         && bytes[13] == b':'
         && bytes[16] == b':';
     let fields_ok = matches!(
-        (number(0..4), number(5..7), number(8..10), number(11..13), number(14..16), number(17..19)),
-        (Some(_), Some(1..=12), Some(1..=31), Some(0..=23), Some(0..=59), Some(0..=60))
+        (
+            number(0..4),
+            number(5..7),
+            number(8..10),
+            number(11..13),
+            number(14..16),
+            number(17..19)
+        ),
+        (
+            Some(_),
+            Some(1..=12),
+            Some(1..=31),
+            Some(0..=23),
+            Some(0..=59),
+            Some(0..=60)
+        )
     );
     let tail = &bytes[19..bytes.len() - 1];
     let fraction_ok = match tail {
@@ -180,7 +200,8 @@ mod tests {
             action: String::from("risk.update"),
             entity_type: String::from("risk"),
             entity_id: String::from("r-1"),
-            state_sha256: state_hash(&json!({"title": "Bias in hiring model", "score": 12})).unwrap(),
+            state_sha256: state_hash(&json!({"title": "Bias in hiring model", "score": 12}))
+                .unwrap(),
         }
     }
 
@@ -197,16 +218,23 @@ mod tests {
                 entry.state_sha256
             )
         );
-        assert_eq!(entry.leaf_hash().unwrap(), merkle::leaf_hash(text.as_bytes()));
+        assert_eq!(
+            entry.leaf_hash().unwrap(),
+            merkle::leaf_hash(text.as_bytes())
+        );
     }
 
     #[test]
     fn state_hash_is_hex_sha256_of_canonical_json() {
         // Member order and whitespace in the input do not matter.
-        let a = state_hash(&serde_json::from_str(r#"{ "b": 1, "a": [true, null] }"#).unwrap()).unwrap();
+        let a =
+            state_hash(&serde_json::from_str(r#"{ "b": 1, "a": [true, null] }"#).unwrap()).unwrap();
         let b = state_hash(&json!({"a": [true, null], "b": 1})).unwrap();
         assert_eq!(a, b);
-        assert_eq!(a, hex::encode(Sha256::digest(br#"{"a":[true,null],"b":1}"#)));
+        assert_eq!(
+            a,
+            hex::encode(Sha256::digest(br#"{"a":[true,null],"b":1}"#))
+        );
         assert_eq!(a.len(), 64);
     }
 
@@ -214,7 +242,10 @@ mod tests {
     fn unsafe_sequence_numbers_are_refused() {
         let mut entry = sample();
         entry.seq = (1 << 53) + 1;
-        assert!(matches!(entry.canonical_bytes(), Err(Error::UnsafeInteger(_))));
+        assert!(matches!(
+            entry.canonical_bytes(),
+            Err(Error::UnsafeInteger(_))
+        ));
         assert!(entry.validate().is_err());
     }
 

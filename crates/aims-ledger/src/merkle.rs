@@ -108,12 +108,23 @@ pub fn consistency_proof(leaf_hashes: &[Hash], old_size: u64) -> Result<Vec<Hash
 /// that `leaf` sits at `index` in the tree of `size` leaves whose root is
 /// `root`.
 ///
+/// Take `size` and `root` from the same signed checkpoint: the algorithm
+/// uses the size only to know where the path turns, so a proof can also fit
+/// a different size whose path has the same shape (index 0 in trees of 3
+/// and 4 leaves, for example). Only the signature binds a size to a root.
+///
 /// # Errors
 ///
 /// [`Error::IndexOutOfRange`] when `index >= size`, and
 /// [`Error::InvalidInclusionProof`] when the proof has the wrong length or
 /// does not lead to `root`.
-pub fn verify_inclusion(leaf: &Hash, index: u64, size: u64, proof: &[Hash], root: &Hash) -> Result<(), Error> {
+pub fn verify_inclusion(
+    leaf: &Hash,
+    index: u64,
+    size: u64,
+    proof: &[Hash],
+    root: &Hash,
+) -> Result<(), Error> {
     if index >= size {
         return Err(Error::IndexOutOfRange { index, size });
     }
@@ -122,7 +133,9 @@ pub fn verify_inclusion(leaf: &Hash, index: u64, size: u64, proof: &[Hash], root
     let mut running = *leaf;
     for sibling in proof {
         if s_n == 0 {
-            return Err(Error::InvalidInclusionProof("proof has more hashes than the tree has levels"));
+            return Err(Error::InvalidInclusionProof(
+                "proof has more hashes than the tree has levels",
+            ));
         }
         if f_n & 1 == 1 || f_n == s_n {
             running = node_hash(sibling, &running);
@@ -139,7 +152,9 @@ pub fn verify_inclusion(leaf: &Hash, index: u64, size: u64, proof: &[Hash], root
         s_n >>= 1;
     }
     if s_n != 0 {
-        return Err(Error::InvalidInclusionProof("proof has fewer hashes than the tree has levels"));
+        return Err(Error::InvalidInclusionProof(
+            "proof has fewer hashes than the tree has levels",
+        ));
     }
     if running != *root {
         return Err(Error::InvalidInclusionProof("computed root does not match"));
@@ -174,19 +189,27 @@ pub fn verify_consistency(
     }
     if old_size == new_size {
         if !proof.is_empty() {
-            return Err(Error::InvalidConsistencyProof("proof between equal sizes must be empty"));
+            return Err(Error::InvalidConsistencyProof(
+                "proof between equal sizes must be empty",
+            ));
         }
         if old_root != new_root {
-            return Err(Error::InvalidConsistencyProof("roots of equal sizes differ"));
+            return Err(Error::InvalidConsistencyProof(
+                "roots of equal sizes differ",
+            ));
         }
         return Ok(());
     }
     if old_size == 0 {
         if !proof.is_empty() {
-            return Err(Error::InvalidConsistencyProof("proof from the empty tree must be empty"));
+            return Err(Error::InvalidConsistencyProof(
+                "proof from the empty tree must be empty",
+            ));
         }
         if *old_root != empty_root() {
-            return Err(Error::InvalidConsistencyProof("old root is not the empty tree root"));
+            return Err(Error::InvalidConsistencyProof(
+                "old root is not the empty tree root",
+            ));
         }
         return Ok(());
     }
@@ -215,7 +238,9 @@ pub fn verify_consistency(
     // Step 6.
     for hash in path {
         if s_n == 0 {
-            return Err(Error::InvalidConsistencyProof("proof has more hashes than needed"));
+            return Err(Error::InvalidConsistencyProof(
+                "proof has more hashes than needed",
+            ));
         }
         if f_n & 1 == 1 || f_n == s_n {
             old_running = node_hash(hash, &old_running);
@@ -232,13 +257,19 @@ pub fn verify_consistency(
     }
     // Step 7.
     if s_n != 0 {
-        return Err(Error::InvalidConsistencyProof("proof has fewer hashes than needed"));
+        return Err(Error::InvalidConsistencyProof(
+            "proof has fewer hashes than needed",
+        ));
     }
     if old_running != *old_root {
-        return Err(Error::InvalidConsistencyProof("computed old root does not match"));
+        return Err(Error::InvalidConsistencyProof(
+            "computed old root does not match",
+        ));
     }
     if new_running != *new_root {
-        return Err(Error::InvalidConsistencyProof("computed new root does not match"));
+        return Err(Error::InvalidConsistencyProof(
+            "computed new root does not match",
+        ));
     }
     Ok(())
 }
@@ -431,11 +462,7 @@ impl MerkleTree {
     /// A tree over these leaf hashes.
     pub fn from_leaves(leaf_hashes: &[Hash]) -> Self {
         let mut levels = vec![leaf_hashes.to_vec()];
-        loop {
-            let Some(below) = levels.last() else { break };
-            if below.len() < 2 {
-                break;
-            }
+        while let Some(below) = levels.last().filter(|below| below.len() >= 2) {
             let above: Vec<Hash> = below
                 .chunks_exact(2)
                 .map(|pair| node_hash(&pair[0], &pair[1]))
@@ -510,7 +537,9 @@ impl MerkleTree {
         if index >= size {
             return Err(Error::IndexOutOfRange { index, size });
         }
-        Ok(inclusion_path(index, size, |low, high| self.range_root(low, high)))
+        Ok(inclusion_path(index, size, |low, high| {
+            self.range_root(low, high)
+        }))
     }
 
     /// Consistency proof from the tree of the first `old_size` leaves to the
@@ -531,7 +560,9 @@ impl MerkleTree {
         if old_size == 0 || old_size == new_size {
             return Ok(Vec::new());
         }
-        Ok(consistency_path(old_size, new_size, |low, high| self.range_root(low, high)))
+        Ok(consistency_path(old_size, new_size, |low, high| {
+            self.range_root(low, high)
+        }))
     }
 
     fn check_size(&self, size: u64) -> Result<(), Error> {
@@ -605,7 +636,16 @@ mod tests {
 
     #[test]
     fn split_point_is_largest_power_of_two_below() {
-        let cases = [(2, 1), (3, 2), (4, 2), (5, 4), (8, 4), (9, 8), (1 << 40, 1 << 39), (u64::MAX, 1 << 63)];
+        let cases = [
+            (2, 1),
+            (3, 2),
+            (4, 2),
+            (5, 4),
+            (8, 4),
+            (9, 8),
+            (1 << 40, 1 << 39),
+            (u64::MAX, 1 << 63),
+        ];
         for (n, expected) in cases {
             assert_eq!(split_point(n), expected, "n = {n}");
         }
@@ -653,56 +693,98 @@ mod tests {
         let leaves = ct_leaves();
         let tree = MerkleTree::from_leaves(&leaves);
         let inclusion = [
-            (0, 8, vec![
-                "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
-                "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-                "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
-            ]),
-            (5, 8, vec![
-                "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
-                "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-                "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
-            ]),
-            (2, 3, vec!["fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"]),
-            (1, 5, vec![
-                "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-                "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-                "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
-            ]),
+            (
+                0,
+                8,
+                vec![
+                    "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+                    "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+                    "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+                ],
+            ),
+            (
+                5,
+                8,
+                vec![
+                    "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+                    "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+                    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+                ],
+            ),
+            (
+                2,
+                3,
+                vec!["fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"],
+            ),
+            (
+                1,
+                5,
+                vec![
+                    "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+                    "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+                    "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+                ],
+            ),
         ];
         for (index, size, expected) in inclusion {
             let expected: Vec<Hash> = expected.into_iter().map(from_hex).collect();
-            assert_eq!(inclusion_proof(&leaves[..size as usize], index).unwrap(), expected);
+            assert_eq!(
+                inclusion_proof(&leaves[..size as usize], index).unwrap(),
+                expected
+            );
             assert_eq!(tree.inclusion_proof(index, size).unwrap(), expected);
             let root = root(&leaves[..size as usize]);
             verify_inclusion(&leaves[index as usize], index, size, &expected, &root).unwrap();
         }
         let consistency = [
-            (1, 8, vec![
-                "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
-                "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-                "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
-            ]),
-            (6, 8, vec![
-                "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
-                "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-                "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
-            ]),
-            (2, 5, vec![
-                "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-                "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
-            ]),
-            (3, 7, vec![
-                "0298d122906dcfc10892cb53a73992fc5b9f493ea4c9badb27b791b4127a7fe7",
-                "07506a85fd9dd2f120eb694f86011e5bb4662e5c415a62917033d4a9624487e7",
-                "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
-                "837dbb152e9b079010717e84e865da4ebc0fa198a806d59d31bf15accef22d0e",
-            ]),
-            (4, 8, vec!["6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"]),
+            (
+                1,
+                8,
+                vec![
+                    "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+                    "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+                    "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+                ],
+            ),
+            (
+                6,
+                8,
+                vec![
+                    "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+                    "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+                    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+                ],
+            ),
+            (
+                2,
+                5,
+                vec![
+                    "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+                    "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+                ],
+            ),
+            (
+                3,
+                7,
+                vec![
+                    "0298d122906dcfc10892cb53a73992fc5b9f493ea4c9badb27b791b4127a7fe7",
+                    "07506a85fd9dd2f120eb694f86011e5bb4662e5c415a62917033d4a9624487e7",
+                    "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
+                    "837dbb152e9b079010717e84e865da4ebc0fa198a806d59d31bf15accef22d0e",
+                ],
+            ),
+            (
+                4,
+                8,
+                vec!["6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"],
+            ),
         ];
         for (old, new, expected) in consistency {
             let expected: Vec<Hash> = expected.into_iter().map(from_hex).collect();
-            assert_eq!(consistency_proof(&leaves[..new as usize], old).unwrap(), expected);
+            assert_eq!(
+                consistency_proof(&leaves[..new as usize], old).unwrap(),
+                expected
+            );
             assert_eq!(tree.consistency_proof(old, new).unwrap(), expected);
             let old_root = root(&leaves[..old as usize]);
             let new_root = root(&leaves[..new as usize]);
@@ -725,11 +807,17 @@ mod tests {
         assert!(verify_consistency(0, 8, &empty_root(), &full, &[full]).is_err());
         assert_eq!(
             verify_consistency(9, 8, &full, &full, &[]),
-            Err(Error::SizeOutOfRange { requested: 9, available: 8 })
+            Err(Error::SizeOutOfRange {
+                requested: 9,
+                available: 8
+            })
         );
         assert_eq!(
             consistency_proof(&leaves, 9),
-            Err(Error::SizeOutOfRange { requested: 9, available: 8 })
+            Err(Error::SizeOutOfRange {
+                requested: 9,
+                available: 8
+            })
         );
         // A non-trivial pair with the proof missing altogether.
         let old = root(&leaves[..3]);
@@ -744,18 +832,39 @@ mod tests {
     #[test]
     fn out_of_range_requests_are_errors() {
         let leaves = ct_leaves();
-        assert_eq!(inclusion_proof(&leaves, 8), Err(Error::IndexOutOfRange { index: 8, size: 8 }));
-        assert_eq!(inclusion_proof(&[], 0), Err(Error::IndexOutOfRange { index: 0, size: 0 }));
+        assert_eq!(
+            inclusion_proof(&leaves, 8),
+            Err(Error::IndexOutOfRange { index: 8, size: 8 })
+        );
+        assert_eq!(
+            inclusion_proof(&[], 0),
+            Err(Error::IndexOutOfRange { index: 0, size: 0 })
+        );
         let tree = MerkleTree::from_leaves(&leaves);
         assert_eq!(
             tree.inclusion_proof(0, 9),
-            Err(Error::SizeOutOfRange { requested: 9, available: 8 })
+            Err(Error::SizeOutOfRange {
+                requested: 9,
+                available: 8
+            })
         );
-        assert_eq!(tree.inclusion_proof(5, 5), Err(Error::IndexOutOfRange { index: 5, size: 5 }));
-        assert_eq!(tree.root_at(9), Err(Error::SizeOutOfRange { requested: 9, available: 8 }));
+        assert_eq!(
+            tree.inclusion_proof(5, 5),
+            Err(Error::IndexOutOfRange { index: 5, size: 5 })
+        );
+        assert_eq!(
+            tree.root_at(9),
+            Err(Error::SizeOutOfRange {
+                requested: 9,
+                available: 8
+            })
+        );
         assert_eq!(
             tree.consistency_proof(5, 4),
-            Err(Error::SizeOutOfRange { requested: 5, available: 4 })
+            Err(Error::SizeOutOfRange {
+                requested: 5,
+                available: 4
+            })
         );
         let root = root(&leaves);
         assert_eq!(
@@ -789,6 +898,9 @@ mod tests {
         assert!(CompactRange::from_parts(5, vec![[0; 32]]).is_err());
         assert!(CompactRange::from_parts(0, vec![[0; 32]]).is_err());
         let mut full = CompactRange::from_parts(u64::MAX, vec![[0; 32]; 64]).unwrap();
-        assert_eq!(full.append([0; 32]), Err(Error::InvalidCompactRange("tree is full")));
+        assert_eq!(
+            full.append([0; 32]),
+            Err(Error::InvalidCompactRange("tree is full"))
+        );
     }
 }

@@ -54,10 +54,15 @@ pub fn key_id(name: &str, public_key: &[u8; 32]) -> u32 {
     u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]])
 }
 
-/// Key names must be non-empty with no whitespace, no '+' (the key string
-/// separator) and no control characters (which notes may not contain).
+/// Key names must be non-empty with no Unicode whitespace, no '+' (the key
+/// string separator) and no ASCII control characters (which notes may not
+/// contain).
 fn check_key_name(name: &str) -> Result<(), Error> {
-    if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c == '+' || c.is_control()) {
+    if name.is_empty()
+        || name
+            .chars()
+            .any(|c| c.is_whitespace() || c == '+' || c < ' ')
+    {
         return Err(Error::InvalidKeyName);
     }
     Ok(())
@@ -68,14 +73,17 @@ fn check_key_name(name: &str) -> Result<(), Error> {
 fn parse_key_string(text: &str) -> Result<(&str, u32, [u8; 32]), Error> {
     // The base64 part may itself contain '+', so split off two fields only.
     let mut fields = text.splitn(3, '+');
-    let (Some(name), Some(id_hex), Some(key_base64)) = (fields.next(), fields.next(), fields.next()) else {
+    let (Some(name), Some(id_hex), Some(key_base64)) =
+        (fields.next(), fields.next(), fields.next())
+    else {
         return Err(Error::MalformedKey("expected name+id+key"));
     };
     check_key_name(name)?;
     if id_hex.len() != 8 || !id_hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(Error::MalformedKey("key id is not 8 hex digits"));
     }
-    let id = u32::from_str_radix(id_hex, 16).map_err(|_| Error::MalformedKey("key id is not 8 hex digits"))?;
+    let id = u32::from_str_radix(id_hex, 16)
+        .map_err(|_| Error::MalformedKey("key id is not 8 hex digits"))?;
     let material = BASE64
         .decode(key_base64)
         .map_err(|_| Error::MalformedKey("key is not valid base64"))?;
@@ -159,7 +167,9 @@ impl Signer {
     pub fn from_skey(skey: &str) -> Result<Self, Error> {
         let rest = skey
             .strip_prefix("PRIVATE+KEY+")
-            .ok_or(Error::MalformedKey("signer key does not start with PRIVATE+KEY+"))?;
+            .ok_or(Error::MalformedKey(
+                "signer key does not start with PRIVATE+KEY+",
+            ))?;
         let (name, id, seed) = parse_key_string(rest)?;
         let signer = Self::new(name, SigningKey::from_bytes(&seed))?;
         if signer.key_id != id {
@@ -231,8 +241,8 @@ impl Verifier {
     /// [`Error::InvalidKeyName`] for a bad name.
     pub fn from_vkey(vkey: &str) -> Result<Self, Error> {
         let (name, id, public_key) = parse_key_string(vkey)?;
-        let verifying_key =
-            VerifyingKey::from_bytes(&public_key).map_err(|_| Error::MalformedKey("not a valid ed25519 public key"))?;
+        let verifying_key = VerifyingKey::from_bytes(&public_key)
+            .map_err(|_| Error::MalformedKey("not a valid ed25519 public key"))?;
         let verifier = Self::new(name, verifying_key)?;
         if verifier.key_id != id {
             return Err(Error::MalformedKey("key id does not match the key"));
@@ -279,7 +289,7 @@ fn check_text(text: &str) -> Result<(), Error> {
 }
 
 fn check_no_controls(text: &str) -> Result<(), Error> {
-    if text.bytes().any(|b| (b < 0x20 && b != b'\n') || b == 0x7f) {
+    if text.bytes().any(|b| b < 0x20 && b != b'\n') {
         return Err(Error::MalformedNote("contains a control character"));
     }
     Ok(())
@@ -344,7 +354,8 @@ pub fn open(note: &str, verifier: &Verifier) -> Result<String, Error> {
         if verified {
             return Err(Error::MalformedNote("the same key signed twice"));
         }
-        let signature = Signature::from_slice(&signature).map_err(|_| Error::InvalidSignature(name.to_owned()))?;
+        let signature = Signature::from_slice(&signature)
+            .map_err(|_| Error::InvalidSignature(name.to_owned()))?;
         // Strict verification refuses small-order keys and non-canonical
         // signatures, which an honest signer never produces.
         verifier
@@ -363,12 +374,16 @@ pub fn open(note: &str, verifier: &Verifier) -> Result<String, Error> {
 fn parse_signature_line(line: &str) -> Result<(&str, u32, Vec<u8>), Error> {
     let rest = line
         .strip_prefix(SIGNATURE_PREFIX)
-        .ok_or(Error::MalformedNote("signature line does not start with an em dash and space"))?;
-    let (name, blob_base64) = rest
-        .split_once(' ')
-        .ok_or(Error::MalformedNote("signature line has no space after the key name"))?;
+        .ok_or(Error::MalformedNote(
+            "signature line does not start with an em dash and space",
+        ))?;
+    let (name, blob_base64) = rest.split_once(' ').ok_or(Error::MalformedNote(
+        "signature line has no space after the key name",
+    ))?;
     if check_key_name(name).is_err() {
-        return Err(Error::MalformedNote("signature line has an invalid key name"));
+        return Err(Error::MalformedNote(
+            "signature line has an invalid key name",
+        ));
     }
     let mut blob = BASE64
         .decode(blob_base64)
@@ -389,12 +404,12 @@ mod tests {
     // The example key pair and signed note from the documentation of
     // golang.org/x/mod/sumdb/note; Ed25519 is deterministic, so signing
     // must reproduce Go's signature byte for byte.
-    const GO_SKEY: &str = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
+    const GO_SKEY: &str =
+        "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
     const GO_VKEY: &str = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
     const GO_TEXT: &str = "If you think cryptography is the answer to your problem,\n\
                            then you don't know what your problem is.\n";
-    const GO_SIGNATURE: &str =
-        "— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
+    const GO_SIGNATURE: &str = "— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
 
     fn go_note() -> String {
         format!("{GO_TEXT}\n{GO_SIGNATURE}")
@@ -422,7 +437,10 @@ mod tests {
         let verifier = Verifier::from_vkey(&signer.verifier().to_vkey()).unwrap();
         assert_eq!(verifier, signer.verifier());
         assert_eq!(verifier.name(), "aims.example.org/ledger");
-        assert_eq!(verifier.key_id(), key_id(verifier.name(), verifier.verifying_key().as_bytes()));
+        assert_eq!(
+            verifier.key_id(),
+            key_id(verifier.name(), verifier.verifying_key().as_bytes())
+        );
         let debug = format!("{signer:?}");
         assert!(debug.contains("aims.example.org/ledger"));
         assert!(!debug.contains(&signer.to_skey()[40..]));
@@ -431,7 +449,11 @@ mod tests {
     #[test]
     fn key_names_are_checked() {
         for name in ["", "a b", "a+b", "a\tb", "a\u{a0}b", "a\u{1}b"] {
-            assert_eq!(Signer::generate(name).unwrap_err(), Error::InvalidKeyName, "{name:?}");
+            assert_eq!(
+                Signer::generate(name).unwrap_err(),
+                Error::InvalidKeyName,
+                "{name:?}"
+            );
         }
         assert!(Signer::generate("example.com/log-1_ok").is_ok());
     }
@@ -480,13 +502,19 @@ mod tests {
     fn tampered_text_is_rejected() {
         let verifier = Verifier::from_vkey(GO_VKEY).unwrap();
         let tampered = go_note().replace("cryptography", "cryptographY");
-        assert_eq!(open(&tampered, &verifier), Err(Error::InvalidSignature(String::from("PeterNeumann"))));
+        assert_eq!(
+            open(&tampered, &verifier),
+            Err(Error::InvalidSignature(String::from("PeterNeumann")))
+        );
         // A line claiming the known key with a signature of the wrong
         // length is a bad signature too, not an unknown key.
         let mut blob = 0xc74f20a3_u32.to_be_bytes().to_vec();
         blob.extend([0u8; 63]);
         let short = format!("{GO_TEXT}\n— PeterNeumann {}\n", BASE64.encode(&blob));
-        assert_eq!(open(&short, &verifier), Err(Error::InvalidSignature(String::from("PeterNeumann"))));
+        assert_eq!(
+            open(&short, &verifier),
+            Err(Error::InvalidSignature(String::from("PeterNeumann")))
+        );
     }
 
     #[test]
@@ -495,13 +523,22 @@ mod tests {
         let note = go_note();
         let cases = [
             ("missing blank line", note.replacen("\n\n", "\n", 1)),
-            ("no trailing newline", note.trim_end_matches('\n').to_owned()),
+            (
+                "no trailing newline",
+                note.trim_end_matches('\n').to_owned(),
+            ),
             ("bad base64", note.replace("x08go/", "x08go!")),
             ("hyphen for em dash", note.replace('—', "-")),
             ("no key name", note.replace("— PeterNeumann ", "— ")),
-            ("short signature", format!("{GO_TEXT}\n— PeterNeumann AAAA\n")),
+            (
+                "short signature",
+                format!("{GO_TEXT}\n— PeterNeumann AAAA\n"),
+            ),
             ("no signatures", format!("{GO_TEXT}\n")),
-            ("carriage return", note.replace("problem,\n", "problem,\r\n")),
+            (
+                "carriage return",
+                note.replace("problem,\n", "problem,\r\n"),
+            ),
             ("blank line after signatures", format!("{note}\n")),
             ("empty", String::new()),
         ];
@@ -513,9 +550,15 @@ mod tests {
             );
         }
         let twice = format!("{note}{GO_SIGNATURE}");
-        assert_eq!(open(&twice, &verifier), Err(Error::MalformedNote("the same key signed twice")));
+        assert_eq!(
+            open(&twice, &verifier),
+            Err(Error::MalformedNote("the same key signed twice"))
+        );
         let many = format!("{note}{}", "— someone AAAAAAAA\n".repeat(MAX_SIGNATURES));
-        assert_eq!(open(&many, &verifier), Err(Error::MalformedNote("too many signature lines")));
+        assert_eq!(
+            open(&many, &verifier),
+            Err(Error::MalformedNote("too many signature lines"))
+        );
     }
 
     #[test]

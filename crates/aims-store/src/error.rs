@@ -61,7 +61,8 @@ impl From<serde_json::Error> for StoreError {
 fn is_unavailable(error: &sqlx::Error) -> bool {
     match error {
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
-        sqlx::Error::Tls(_) | sqlx::Error::WorkerCrashed => true,
+        // A connection that breaks mid-conversation shows up as a protocol error.
+        sqlx::Error::Tls(_) | sqlx::Error::WorkerCrashed | sqlx::Error::Protocol(_) => true,
         sqlx::Error::Database(db) => {
             // PostgreSQL: 57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now,
             // 08xxx connection exceptions. SQLite: 5 busy, 6 locked.

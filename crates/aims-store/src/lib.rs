@@ -15,7 +15,7 @@ mod password;
 mod user;
 
 pub use ai_system::{AiSystemPage, AiSystemSort, ListParams, SortOrder};
-pub use db::{Backend, Store, StoreOptions};
+pub use db::{Backend, Store, StoreOptions, redact_url as redact};
 pub use error::StoreError;
 pub use ledger::{
     Actor, HistoryEntry, LedgerHead, VerifyProblem, VerifyReport, WriteCtx, WriteTx,

@@ -1,0 +1,60 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations. A copy is committed
+//! at `docs/openapi.json`, and a test fails when it is out of date.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::api;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "AIMS API",
+        description = "The JSON API of AIMS, the AI management system for ISO/IEC 42001. \
+            Authenticate with `Authorization: Bearer <token>` (create tokens under Account, \
+            or with `aims token create`). Errors share one format: \
+            `{\"error\": {\"code\", \"message\", \"field\"?, \"details\"?, \"request_id\"}}`.",
+        license(name = "Apache-2.0")
+    ),
+    paths(
+        api::me, api::dashboard,
+        api::systems::list, api::systems::create, api::systems::show, api::systems::update,
+        api::systems::archive, api::systems::restore, api::systems::history,
+        api::users::list, api::users::create, api::users::show, api::users::update,
+        api::tokens::list, api::tokens::create, api::tokens::revoke,
+        api::ledger::head, api::ledger::key, api::ledger::entries, api::ledger::proof,
+        api::ledger::verify,
+    ),
+    components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail, crate::error::ApiError)),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    tags(
+        (name = "systems", description = "The AI system register (A.4, A.6)"),
+        (name = "users", description = "User administration"),
+        (name = "account", description = "The signed-in user and their API tokens"),
+        (name = "ledger", description = "The tamper-evident audit trail"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(components) = openapi.components.as_mut() {
+            components.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
+    }
+}
+
+/// The document as pretty-printed JSON, ending in a newline.
+pub fn openapi_json() -> String {
+    let mut text = ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|_| "{}".to_owned());
+    text.push('\n');
+    text
+}

@@ -1,0 +1,116 @@
+//! Every route with the permission it needs, in one table.
+//!
+//! The router is built from this table, and the role test walks the same table, so a
+//! route cannot exist without a declared permission or escape the test.
+
+use aims_core::access::Permission;
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::middleware::{Next, from_fn_with_state};
+use axum::routing::{MethodRouter, delete, get, patch, post};
+
+use crate::state::AppState;
+use crate::{api, auth, ui};
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteAccess {
+    /// Anyone, signed in or not (sign-in page, health checks, static files, the API spec).
+    Public,
+    /// A signed-in user whose role grants the permission.
+    Requires(Permission),
+}
+
+/// One route: method, path pattern and access.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteSpec {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: RouteAccess,
+}
+
+type Handler = MethodRouter<AppState>;
+
+fn table() -> Vec<(RouteSpec, Handler)> {
+    use Permission as P;
+    use RouteAccess::{Public, Requires};
+    let r = |method: &'static str, path: &'static str, access: RouteAccess, handler: Handler| {
+        (RouteSpec { method, path, access }, handler)
+    };
+    vec![
+        // Operations
+        r("GET", "/healthz", Public, get(api::ops::healthz)),
+        r("GET", "/readyz", Public, get(api::ops::readyz)),
+        r("GET", "/api/v1/openapi.json", Public, get(api::ops::openapi)),
+        r("GET", "/static/{file}", Public, get(ui::assets::asset)),
+        // JSON API
+        r("GET", "/api/v1/me", Requires(P::Authenticated), get(api::me)),
+        r("GET", "/api/v1/dashboard", Requires(P::Authenticated), get(api::dashboard)),
+        r("GET", "/api/v1/systems", Requires(P::SystemRead), get(api::systems::list)),
+        r("POST", "/api/v1/systems", Requires(P::SystemWrite), post(api::systems::create)),
+        r("GET", "/api/v1/systems/{id}", Requires(P::SystemRead), get(api::systems::show)),
+        r("PATCH", "/api/v1/systems/{id}", Requires(P::SystemWrite), patch(api::systems::update)),
+        r("POST", "/api/v1/systems/{id}/archive", Requires(P::SystemArchive), post(api::systems::archive)),
+        r("POST", "/api/v1/systems/{id}/restore", Requires(P::SystemArchive), post(api::systems::restore)),
+        r("GET", "/api/v1/systems/{id}/history", Requires(P::SystemRead), get(api::systems::history)),
+        r("GET", "/api/v1/users", Requires(P::UserAdmin), get(api::users::list)),
+        r("POST", "/api/v1/users", Requires(P::UserAdmin), post(api::users::create)),
+        r("GET", "/api/v1/users/{id}", Requires(P::UserAdmin), get(api::users::show)),
+        r("PATCH", "/api/v1/users/{id}", Requires(P::UserAdmin), patch(api::users::update)),
+        r("GET", "/api/v1/tokens", Requires(P::Authenticated), get(api::tokens::list)),
+        r("POST", "/api/v1/tokens", Requires(P::Authenticated), post(api::tokens::create)),
+        r("DELETE", "/api/v1/tokens/{id}", Requires(P::Authenticated), delete(api::tokens::revoke)),
+        r("GET", "/api/v1/ledger/head", Requires(P::LedgerRead), get(api::ledger::head)),
+        r("GET", "/api/v1/ledger/key", Requires(P::LedgerRead), get(api::ledger::key)),
+        r("GET", "/api/v1/ledger/entries", Requires(P::LedgerRead), get(api::ledger::entries)),
+        r("GET", "/api/v1/ledger/entries/{seq}/proof", Requires(P::LedgerRead), get(api::ledger::proof)),
+        r("POST", "/api/v1/ledger/verify", Requires(P::LedgerRead), post(api::ledger::verify)),
+        // Web UI
+        r("GET", "/login", Public, get(ui::session::login_page)),
+        r("POST", "/login", Public, post(ui::session::login)),
+        r("POST", "/logout", Requires(P::Authenticated), post(ui::session::logout)),
+        r("GET", "/", Requires(P::Authenticated), get(ui::dashboard)),
+        r("GET", "/systems", Requires(P::SystemRead), get(ui::systems::list)),
+        r("GET", "/systems/new", Requires(P::SystemWrite), get(ui::systems::new_form)),
+        r("POST", "/systems", Requires(P::SystemWrite), post(ui::systems::create)),
+        r("GET", "/systems/{id}", Requires(P::SystemRead), get(ui::systems::show)),
+        r("GET", "/systems/{id}/edit", Requires(P::SystemWrite), get(ui::systems::edit_form)),
+        r("POST", "/systems/{id}", Requires(P::SystemWrite), post(ui::systems::update)),
+        r("POST", "/systems/{id}/archive", Requires(P::SystemArchive), post(ui::systems::archive)),
+        r("POST", "/systems/{id}/restore", Requires(P::SystemArchive), post(ui::systems::restore)),
+        r("GET", "/admin/users", Requires(P::UserAdmin), get(ui::users::list)),
+        r("POST", "/admin/users", Requires(P::UserAdmin), post(ui::users::create)),
+        r("GET", "/admin/users/{id}", Requires(P::UserAdmin), get(ui::users::edit_form)),
+        r("POST", "/admin/users/{id}", Requires(P::UserAdmin), post(ui::users::update)),
+        r("GET", "/account/tokens", Requires(P::Authenticated), get(ui::tokens::list)),
+        r("POST", "/account/tokens", Requires(P::Authenticated), post(ui::tokens::create)),
+        r("POST", "/account/tokens/{id}/revoke", Requires(P::Authenticated), post(ui::tokens::revoke)),
+        r("GET", "/ledger", Requires(P::LedgerRead), get(ui::ledger::page)),
+    ]
+}
+
+/// The route table without handlers, for tests and documentation.
+pub fn route_table() -> Vec<RouteSpec> {
+    table().into_iter().map(|(spec, _)| spec).collect()
+}
+
+pub(crate) fn router(state: AppState) -> Router {
+    let mut router = Router::new();
+    for (spec, handler) in table() {
+        let handler = match spec.access {
+            RouteAccess::Public => handler,
+            RouteAccess::Requires(permission) => handler.route_layer(from_fn_with_state(
+                state.clone(),
+                move |State(state): State<AppState>, request: Request, next: Next| {
+                    auth::authorize(state, permission, request, next)
+                },
+            )),
+        };
+        router = router.route(spec.path, handler);
+    }
+    router
+        .fallback(api::ops::not_found)
+        .method_not_allowed_fallback(api::ops::method_not_allowed)
+        .with_state(state)
+}
+

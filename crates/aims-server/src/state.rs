@@ -1,0 +1,59 @@
+//! Shared application state: the store, the clock, templates and settings. It holds no
+//! per-user state, so any number of servers can run behind one load balancer.
+
+use std::sync::Arc;
+
+use aims_ledger::note::Verifier;
+use aims_store::Store;
+
+use crate::clock::Clock;
+use crate::config::ServerConfig;
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+struct Inner {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    config: ServerConfig,
+    templates: minijinja::Environment<'static>,
+    verifier: Option<Verifier>,
+}
+
+impl AppState {
+    pub fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        config: ServerConfig,
+        verifier: Option<Verifier>,
+    ) -> Self {
+        Self(Arc::new(Inner {
+            store,
+            clock,
+            config,
+            templates: crate::ui::templates(),
+            verifier,
+        }))
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.0.store
+    }
+
+    pub fn clock(&self) -> &dyn Clock {
+        self.0.clock.as_ref()
+    }
+
+    pub fn config(&self) -> &ServerConfig {
+        &self.0.config
+    }
+
+    pub(crate) fn templates(&self) -> &minijinja::Environment<'static> {
+        &self.0.templates
+    }
+
+    /// The public key that checks this server's checkpoints.
+    pub fn verifier(&self) -> Option<&Verifier> {
+        self.0.verifier.as_ref()
+    }
+}

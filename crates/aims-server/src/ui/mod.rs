@@ -1,0 +1,121 @@
+//! The server-rendered web UI: minijinja templates embedded in the binary, htmx for the
+//! few dynamic parts, no JavaScript build step. Handlers call the store directly, the
+//! same functions the JSON API calls.
+
+pub mod assets;
+pub mod ledger;
+pub mod session;
+pub mod systems;
+pub mod tokens;
+pub mod users;
+
+use aims_core::access::Permission;
+use aims_core::timefmt::format_date;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use minijinja::{Environment, Value, context};
+
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+macro_rules! embed_templates {
+    ($env:ident, $($name:literal),+) => {
+        $( let _ = $env.add_template($name, include_str!(concat!("../../templates/", $name))); )+
+    };
+}
+
+/// The template set, compiled once at start-up.
+pub(crate) fn templates() -> Environment<'static> {
+    let mut env = Environment::new();
+    embed_templates!(
+        env,
+        "base.html",
+        "login.html",
+        "dashboard.html",
+        "error.html",
+        "systems/list.html",
+        "systems/table.html",
+        "systems/form.html",
+        "systems/show.html",
+        "history.html",
+        "users/list.html",
+        "users/edit.html",
+        "tokens.html",
+        "ledger.html"
+    );
+    env
+}
+
+/// Renders a page for a signed-in user, adding what every page needs.
+pub(crate) fn render(
+    state: &AppState,
+    name: &str,
+    current: Option<&CurrentUser>,
+    page: Value,
+) -> ApiResult<Response> {
+    let perms: Vec<&str> = current
+        .map(|c| {
+            Permission::ALL
+                .iter()
+                .filter(|p| c.can(**p))
+                .map(|p| p.code())
+                .collect()
+        })
+        .unwrap_or_default();
+    let ctx = context! {
+        me => current.map(|c| c.user().clone()),
+        csrf => current.map(|c| c.csrf_token().to_owned()),
+        perms => perms,
+        ..page
+    };
+    let template = state.templates().get_template(name).map_err(|error| {
+        tracing::error!(%error, name, "missing template");
+        ApiError::internal()
+    })?;
+    let html = template.render(ctx).map_err(|error| {
+        tracing::error!(%error, name, "template failed");
+        ApiError::internal()
+    })?;
+    Ok(Html(html).into_response())
+}
+
+/// The page shown for an error in the browser.
+pub(crate) fn error_page(state: &AppState, error: &ApiError, request_id: &str) -> Response {
+    let title = match error.status {
+        StatusCode::NOT_FOUND => "Not found",
+        StatusCode::FORBIDDEN => "Not allowed",
+        StatusCode::UNAUTHORIZED => "Please sign in",
+        StatusCode::CONFLICT => "Changed by someone else",
+        StatusCode::SERVICE_UNAVAILABLE => "Temporarily unavailable",
+        status if status.is_client_error() => "That did not work",
+        _ => "Something went wrong",
+    };
+    let page = context! { title, message => error.message.clone(), code => error.code, request_id };
+    let html = state
+        .templates()
+        .get_template("error.html")
+        .and_then(|t| t.render(page))
+        .unwrap_or_else(|_| format!("{title}: request {request_id}"));
+    let mut response = Html(html).into_response();
+    *response.status_mut() = error.status;
+    response
+}
+
+/// The dashboard: real counts and the latest changes.
+pub async fn dashboard(State(state): State<AppState>, current: CurrentUser) -> ApiResult<Response> {
+    let today = format_date(state.clock().now().date());
+    let counts = state.store().counts(&today).await?;
+    let recent = if current.can(Permission::LedgerRead) {
+        state.store().recent_entries(None, 8).await?
+    } else {
+        Vec::new()
+    };
+    render(
+        &state,
+        "dashboard.html",
+        Some(&current),
+        context! { nav => "dashboard", counts, recent },
+    )
+}

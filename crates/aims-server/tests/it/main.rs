@@ -1,0 +1,11 @@
+//! HTTP tests of the API and the web UI, driven in-process, on SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+mod auth;
+mod bad_input;
+mod outage;
+mod pages;
+mod roles;
+mod systems;
