@@ -150,7 +150,10 @@ async fn check_csrf(
     request: Request,
     body_limit: usize,
 ) -> Result<Request, ApiError> {
-    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
     let SessionInfo::Browser { csrf_token } = &current.0.via else {
         return Ok(request);
     };
@@ -164,7 +167,11 @@ async fn check_csrf(
             "the form is out of date or did not come from AIMS: reload the page and try again",
         )
     };
-    if let Some(header) = request.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
+    if let Some(header) = request
+        .headers()
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+    {
         return if constant_time_eq(header, csrf_token) {
             Ok(request)
         } else {

@@ -2,8 +2,8 @@
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
-use axum::http::header::CONTENT_TYPE;
 use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
@@ -32,17 +32,19 @@ where
                 "send the body as application/json",
             ));
         }
-        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
-                    "the request body is larger than the server accepts",
-                )
-            } else {
-                ApiError::bad_request(rejection.body_text())
-            }
-        })?;
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "payload_too_large",
+                        "the request body is larger than the server accepts",
+                    )
+                } else {
+                    ApiError::bad_request(rejection.body_text())
+                }
+            })?;
         parse(&bytes).map(ApiJson)
     }
 }
@@ -101,9 +103,15 @@ mod tests {
     #[test]
     fn errors_name_the_field() {
         let wrong_type = parse::<Input>(br#"{"name": "a", "count": "x"}"#).err();
-        assert_eq!(wrong_type.as_ref().and_then(|e| e.field.as_deref()), Some("count"));
+        assert_eq!(
+            wrong_type.as_ref().and_then(|e| e.field.as_deref()),
+            Some("count")
+        );
         let missing = parse::<Input>(br#"{"name": "a"}"#).err();
-        assert_eq!(missing.as_ref().and_then(|e| e.field.as_deref()), Some("count"));
+        assert_eq!(
+            missing.as_ref().and_then(|e| e.field.as_deref()),
+            Some("count")
+        );
         let unknown = parse::<Input>(br#"{"name": "a", "count": 1, "x": 2}"#).err();
         assert_eq!(unknown.as_ref().and_then(|e| e.field.as_deref()), Some("x"));
         let syntax = parse::<Input>(b"{\"name\": ").err();

@@ -130,10 +130,7 @@ async fn envelope(State(state): State<AppState>, request: Request, next: Next) -
     } else {
         error.status = status;
         let body = ErrorBody {
-            error: ErrorDetail {
-                error,
-                request_id,
-            },
+            error: ErrorDetail { error, request_id },
         };
         axum::Json(body).into_response()
     };

@@ -1,13 +1,13 @@
 //! Reads and writes of the AI system register.
 
+use aims_core::ValidationErrors;
 use aims_core::ai_system::{
     AiSystem, AiSystemFields, AiSystemFilter, AiSystemPatch, AutonomyLevel, HumanOversight,
     LifecycleStage, OrgRole,
 };
-use aims_core::ValidationErrors;
 use serde::{Deserialize, Serialize};
-use sqlx::any::AnyRow;
 use sqlx::Row;
+use sqlx::any::AnyRow;
 use uuid::Uuid;
 
 use crate::db::Store;
@@ -224,13 +224,7 @@ impl Store {
         check_version(&current, patch.version)?;
         let fields = current.fields.clone().patched(patch).validated()?;
         let updated = tx
-            .save_ai_system(
-                AiSystem {
-                    fields,
-                    ..current
-                },
-                "ai_system.updated",
-            )
+            .save_ai_system(AiSystem { fields, ..current }, "ai_system.updated")
             .await?;
         tx.commit().await?;
         Ok(updated)
@@ -252,7 +246,8 @@ impl Store {
             return Ok(current);
         }
         if !archived {
-            tx.ensure_unique_name(&current.fields.name, Some(id)).await?;
+            tx.ensure_unique_name(&current.fields.name, Some(id))
+                .await?;
         }
         let action = if archived {
             "ai_system.archived"
@@ -260,7 +255,13 @@ impl Store {
             "ai_system.restored"
         };
         let updated = tx
-            .save_ai_system(AiSystem { archived, ..current }, action)
+            .save_ai_system(
+                AiSystem {
+                    archived,
+                    ..current
+                },
+                action,
+            )
             .await?;
         tx.commit().await?;
         Ok(updated)
@@ -390,7 +391,11 @@ impl WriteTx<'_> {
         from_row(&row)
     }
 
-    async fn ensure_unique_name(&mut self, name: &str, except: Option<Uuid>) -> Result<(), StoreError> {
+    async fn ensure_unique_name(
+        &mut self,
+        name: &str,
+        except: Option<Uuid>,
+    ) -> Result<(), StoreError> {
         let clash = sqlx::query(
             "SELECT id FROM ai_systems WHERE archived = 0 AND LOWER(name) = LOWER($1) AND id <> $2",
         )
@@ -460,8 +465,13 @@ impl WriteTx<'_> {
                 actual: saved.version,
             });
         }
-        self.append(action, "ai_system", &saved.id.to_string(), Some(&state_of(&saved)?))
-            .await?;
+        self.append(
+            action,
+            "ai_system",
+            &saved.id.to_string(),
+            Some(&state_of(&saved)?),
+        )
+        .await?;
         Ok(saved)
     }
 }

@@ -79,7 +79,8 @@ impl Store {
         install_default_drivers();
         let backend = if options.url.starts_with("sqlite:") {
             Backend::Sqlite
-        } else if options.url.starts_with("postgres://") || options.url.starts_with("postgresql://") {
+        } else if options.url.starts_with("postgres://") || options.url.starts_with("postgresql://")
+        {
             Backend::Postgres
         } else {
             return Err(StoreError::Corrupt(format!(
@@ -182,7 +183,10 @@ mod tests {
             redact_url("postgres://aims:s3cret@db/aims"),
             "postgres://aims:***@db/aims"
         );
-        assert_eq!(redact_url("postgres://aims@db/aims"), "postgres://aims@db/aims");
+        assert_eq!(
+            redact_url("postgres://aims@db/aims"),
+            "postgres://aims@db/aims"
+        );
         assert_eq!(redact_url("sqlite://x.db"), "sqlite://x.db");
     }
 }

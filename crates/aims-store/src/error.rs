@@ -13,7 +13,9 @@ pub enum StoreError {
         message: String,
         field: Option<&'static str>,
     },
-    #[error("{entity} {id} was changed by someone else (you edited version {expected}, it is now at version {actual}): reload and apply your change again")]
+    #[error(
+        "{entity} {id} was changed by someone else (you edited version {expected}, it is now at version {actual}): reload and apply your change again"
+    )]
     StaleVersion {
         entity: &'static str,
         id: String,
@@ -28,9 +30,13 @@ pub enum StoreError {
     Ledger(#[from] aims_ledger::Error),
     #[error("the ledger signing key is not loaded: writes are refused until it is configured")]
     NoSigningKey,
-    #[error("migration {version} ({name}) differs from the one applied to this database: migrations are never edited once released")]
+    #[error(
+        "migration {version} ({name}) differs from the one applied to this database: migrations are never edited once released"
+    )]
     MigrationEdited { version: i64, name: String },
-    #[error("the database schema is at version {found}, newer than this binary knows ({known}): upgrade aims")]
+    #[error(
+        "the database schema is at version {found}, newer than this binary knows ({known}): upgrade aims"
+    )]
     SchemaTooNew { found: i64, known: i64 },
     #[error("the database has not been initialised: run `aims init` (or `aims migrate`) first")]
     NotInitialised,

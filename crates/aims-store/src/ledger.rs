@@ -5,12 +5,12 @@
 use std::collections::HashMap;
 
 use aims_core::timefmt::format_instant;
+use aims_ledger::Hash;
 use aims_ledger::bundle::ProofBundle;
 use aims_ledger::checkpoint::Checkpoint;
 use aims_ledger::entry::{Entry, state_hash};
 use aims_ledger::merkle::{self, CompactRange};
 use aims_ledger::note::{self, Verifier};
-use aims_ledger::Hash;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::{Deserialize, Serialize};
@@ -18,8 +18,8 @@ use sqlx::{Any, Row, Transaction};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::db::Store;
 use crate::StoreError;
+use crate::db::Store;
 
 /// Who made a change: a user (by id, so no personal data enters the ledger) or AIMS itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -313,10 +313,9 @@ impl Store {
         let mut range = CompactRange::new();
         let mut latest_state: HashMap<(String, String), (u64, String)> = HashMap::new();
         let mut checkpoints_checked = 0;
-        if let Some((_, note_text)) = checkpoints.get(&0) {
-            if !note_text.is_empty() {
-                checkpoints_checked += check_checkpoint(verifier, 0, &range.root(), note_text, &mut problems);
-            }
+        if let Some((_, note_text)) = checkpoints.get(&0).filter(|(_, note)| !note.is_empty()) {
+            checkpoints_checked +=
+                check_checkpoint(verifier, 0, &range.root(), note_text, &mut problems);
         }
         for (position, (entry, state)) in entries.iter().enumerate() {
             let position = position as u64;
@@ -325,7 +324,10 @@ impl Store {
                     seq: Some(entry.seq),
                     ..problem(
                         "sequence_gap",
-                        format!("entry {} stands where entry {position} should be", entry.seq),
+                        format!(
+                            "entry {} stands where entry {position} should be",
+                            entry.seq
+                        ),
                     )
                 });
             }
@@ -363,8 +365,13 @@ impl Store {
                         ),
                     ));
                 }
-                checkpoints_checked +=
-                    check_checkpoint(verifier, range.size(), &range.root(), note_text, &mut problems);
+                checkpoints_checked += check_checkpoint(
+                    verifier,
+                    range.size(),
+                    &range.root(),
+                    note_text,
+                    &mut problems,
+                );
             }
         }
         if range.size() != head.size {
@@ -462,9 +469,9 @@ fn check_checkpoint(
     note_text: &str,
     problems: &mut Vec<VerifyProblem>,
 ) -> u64 {
-    let opened = note::open(note_text, verifier).map_err(|e| e.to_string()).and_then(|text| {
-        Checkpoint::parse(&text).map_err(|e| e.to_string())
-    });
+    let opened = note::open(note_text, verifier)
+        .map_err(|e| e.to_string())
+        .and_then(|text| Checkpoint::parse(&text).map_err(|e| e.to_string()));
     match opened {
         Ok(checkpoint) if checkpoint.size == size && checkpoint.root == *root => {}
         Ok(checkpoint) => problems.push(problem(
@@ -584,7 +591,9 @@ fn decode_range(size: i64, frontier: &str) -> Result<CompactRange, StoreError> {
                 .decode(part)
                 .ok()
                 .and_then(|bytes| Hash::try_from(bytes.as_slice()).ok())
-                .ok_or_else(|| StoreError::Corrupt("the ledger head's frontier is malformed".into()))
+                .ok_or_else(|| {
+                    StoreError::Corrupt("the ledger head's frontier is malformed".into())
+                })
         })
         .collect::<Result<Vec<Hash>, _>>()?;
     Ok(CompactRange::from_parts(to_u64(size), hashes)?)

@@ -17,9 +17,7 @@ mod user;
 pub use ai_system::{AiSystemPage, AiSystemSort, ListParams, SortOrder};
 pub use db::{Backend, Store, StoreOptions, redact_url as redact};
 pub use error::StoreError;
-pub use ledger::{
-    Actor, HistoryEntry, LedgerHead, VerifyProblem, VerifyReport, WriteCtx, WriteTx,
-};
+pub use ledger::{Actor, HistoryEntry, LedgerHead, VerifyProblem, VerifyReport, WriteCtx, WriteTx};
 pub use password::{hash_password, verify_password};
 pub use user::{AuthenticatedUser, LoginOutcome, NewSession, SessionInfo, ThrottlePolicy};
 

@@ -6,8 +6,8 @@
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-use crate::db::{Backend, Store};
 use crate::StoreError;
+use crate::db::{Backend, Store};
 
 struct Migration {
     version: i64,

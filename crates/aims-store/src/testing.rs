@@ -78,7 +78,9 @@ pub async fn fresh_pg_schema() -> Result<String, crate::StoreError> {
         .await?;
     connection.close().await?;
     let separator = if base.contains('?') { '&' } else { '?' };
-    Ok(format!("{base}{separator}options=-c%20search_path%3D{schema}"))
+    Ok(format!(
+        "{base}{separator}options=-c%20search_path%3D{schema}"
+    ))
 }
 
 async fn create_database(url: &str) -> Result<(), crate::StoreError> {

@@ -4,23 +4,23 @@
 //! only their SHA-256 is stored. Sessions and the throttle live in the database so that
 //! any server behind a load balancer sees the same ones.
 
+use aims_core::ValidationErrors;
 use aims_core::access::Role;
 use aims_core::timefmt::format_instant;
 use aims_core::user::{ApiToken, NewApiToken, NewUser, User, UserPatch, validate_password};
-use aims_core::ValidationErrors;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use sqlx::any::AnyRow;
 use sqlx::Row;
+use sqlx::any::AnyRow;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
+use crate::StoreError;
 use crate::db::Store;
 use crate::ledger::{Actor, WriteCtx, WriteTx};
 use crate::password::{decoy_hash, hash_password, verify_password};
-use crate::StoreError;
 
 const USER_COLUMNS: &str =
     "id, username, display_name, role, password_hash, disabled, version, created_at, updated_at";
@@ -60,7 +60,9 @@ pub enum LoginOutcome {
     /// Wrong username or password; deliberately not saying which.
     Invalid,
     /// Too many failures: no attempt is checked until this instant.
-    Throttled { until: OffsetDateTime },
+    Throttled {
+        until: OffsetDateTime,
+    },
 }
 
 /// A new browser session: the cookie value (shown once) and its CSRF token.
@@ -101,7 +103,8 @@ fn user_from_row(row: &AnyRow) -> Result<(User, String), StoreError> {
         id: Uuid::parse_str(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
         username: row.try_get("username")?,
         display_name: row.try_get("display_name")?,
-        role: Role::parse(&role).map_err(|e| StoreError::Corrupt(format!("users.role of {id}: {e}")))?,
+        role: Role::parse(&role)
+            .map_err(|e| StoreError::Corrupt(format!("users.role of {id}: {e}")))?,
         disabled: row.try_get::<i64, _>("disabled")? != 0,
         version: row.try_get("version")?,
         created_at: row.try_get("created_at")?,
@@ -116,13 +119,17 @@ fn user_from_row(row: &AnyRow) -> Result<(User, String), StoreError> {
 fn user_state(user: &User, password_hash: &str) -> Result<serde_json::Value, StoreError> {
     let mut state = serde_json::to_value(user)?;
     if let Some(object) = state.as_object_mut() {
-        object.insert("password_hash_sha256".into(), sha256_hex(password_hash).into());
+        object.insert(
+            "password_hash_sha256".into(),
+            sha256_hex(password_hash).into(),
+        );
     }
     Ok(state)
 }
 
 fn token_from_row(row: &AnyRow) -> Result<(ApiToken, String), StoreError> {
-    let parse = |text: String| Uuid::parse_str(&text).map_err(|e| StoreError::Corrupt(e.to_string()));
+    let parse =
+        |text: String| Uuid::parse_str(&text).map_err(|e| StoreError::Corrupt(e.to_string()));
     Ok((
         ApiToken {
             id: parse(row.try_get("id")?)?,
@@ -174,17 +181,21 @@ impl Store {
     }
 
     pub async fn get_user_by_name(&self, username: &str) -> Result<Option<User>, StoreError> {
-        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1"))
-            .bind(username.trim().to_lowercase())
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE username = $1"
+        ))
+        .bind(username.trim().to_lowercase())
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(|row| Ok(user_from_row(&row)?.0)).transpose()
     }
 
     pub async fn list_users(&self) -> Result<Vec<User>, StoreError> {
-        let rows = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY username"))
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users ORDER BY username"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(|row| Ok(user_from_row(row)?.0)).collect()
     }
 
@@ -243,7 +254,8 @@ impl Store {
             .try_get("n")?;
             if admins == 0 {
                 return Err(StoreError::Conflict {
-                    message: "this is the last active administrator: make another user admin first".into(),
+                    message: "this is the last active administrator: make another user admin first"
+                        .into(),
                     field: Some("role"),
                 });
             }
@@ -282,8 +294,13 @@ impl Store {
         } else {
             "user.updated"
         };
-        tx.append(action, "user", &id.to_string(), Some(&user_state(&user, &password_hash)?))
-            .await?;
+        tx.append(
+            action,
+            "user",
+            &id.to_string(),
+            Some(&user_state(&user, &password_hash)?),
+        )
+        .await?;
         tx.commit().await?;
         Ok(user)
     }
@@ -299,12 +316,16 @@ impl Store {
     ) -> Result<LoginOutcome, StoreError> {
         let username = username.trim().to_lowercase();
         let now_secs = now.unix_timestamp();
-        let throttle = sqlx::query("SELECT failures, locked_until FROM login_throttle WHERE username = $1")
-            .bind(&username)
-            .fetch_optional(&self.pool)
-            .await?;
+        let throttle =
+            sqlx::query("SELECT failures, locked_until FROM login_throttle WHERE username = $1")
+                .bind(&username)
+                .fetch_optional(&self.pool)
+                .await?;
         let (failures, locked_until) = match throttle {
-            Some(row) => (row.try_get::<i64, _>("failures")?, row.try_get::<i64, _>("locked_until")?),
+            Some(row) => (
+                row.try_get::<i64, _>("failures")?,
+                row.try_get::<i64, _>("locked_until")?,
+            ),
             None => (0, 0),
         };
         if locked_until > now_secs {
@@ -312,13 +333,17 @@ impl Store {
                 until: OffsetDateTime::from_unix_timestamp(locked_until).unwrap_or(now),
             });
         }
-        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1"))
-            .bind(&username)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE username = $1"
+        ))
+        .bind(&username)
+        .fetch_optional(&self.pool)
+        .await?;
         let found = row.as_ref().map(user_from_row).transpose()?;
         // Hash even for unknown users, so timing does not reveal which usernames exist.
-        let hash = found.as_ref().map_or(decoy_hash(), |(_, hash)| hash.as_str());
+        let hash = found
+            .as_ref()
+            .map_or(decoy_hash(), |(_, hash)| hash.as_str());
         let password_ok = verify_password(password, hash);
         match found {
             Some((user, hash)) if password_ok && !user.disabled => {
@@ -328,8 +353,13 @@ impl Store {
                     .await?;
                 let ctx = WriteCtx::new(Actor::User(user.id), now);
                 let mut tx = self.begin_write(&ctx).await?;
-                tx.append("user.login", "user", &user.id.to_string(), Some(&user_state(&user, &hash)?))
-                    .await?;
+                tx.append(
+                    "user.login",
+                    "user",
+                    &user.id.to_string(),
+                    Some(&user_state(&user, &hash)?),
+                )
+                .await?;
                 tx.commit().await?;
                 Ok(LoginOutcome::Success(user))
             }
@@ -361,8 +391,13 @@ impl Store {
                     } else {
                         "user.login_failed"
                     };
-                    tx.append(action, "user", &user.id.to_string(), Some(&user_state(&user, &hash)?))
-                        .await?;
+                    tx.append(
+                        action,
+                        "user",
+                        &user.id.to_string(),
+                        Some(&user_state(&user, &hash)?),
+                    )
+                    .await?;
                     tx.commit().await?;
                 }
                 Ok(LoginOutcome::Invalid)
@@ -449,10 +484,16 @@ impl Store {
     }
 
     /// Records a sign-out in the ledger and ends the session.
-    pub async fn logout(&self, ctx: &WriteCtx, user: &User, cookie: &str) -> Result<(), StoreError> {
+    pub async fn logout(
+        &self,
+        ctx: &WriteCtx,
+        user: &User,
+        cookie: &str,
+    ) -> Result<(), StoreError> {
         self.delete_session(cookie).await?;
         let mut tx = self.begin_write(ctx).await?;
-        tx.append("user.logout", "user", &user.id.to_string(), None).await?;
+        tx.append("user.logout", "user", &user.id.to_string(), None)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -511,28 +552,32 @@ impl Store {
     }
 
     pub async fn get_token(&self, id: Uuid) -> Result<ApiToken, StoreError> {
-        let row = sqlx::query(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = $1"))
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or_else(|| StoreError::NotFound {
-                entity: "API token",
-                id: id.to_string(),
-            })?;
+        let row = sqlx::query(&format!(
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = $1"
+        ))
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            entity: "API token",
+            id: id.to_string(),
+        })?;
         Ok(token_from_row(&row)?.0)
     }
 
     /// Revokes a token at once; revoking twice is harmless.
     pub async fn revoke_token(&self, ctx: &WriteCtx, id: Uuid) -> Result<ApiToken, StoreError> {
         let mut tx = self.begin_write(ctx).await?;
-        let row = sqlx::query(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = $1"))
-            .bind(id.to_string())
-            .fetch_optional(&mut *tx.tx)
-            .await?
-            .ok_or_else(|| StoreError::NotFound {
-                entity: "API token",
-                id: id.to_string(),
-            })?;
+        let row = sqlx::query(&format!(
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = $1"
+        ))
+        .bind(id.to_string())
+        .fetch_optional(&mut *tx.tx)
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            entity: "API token",
+            id: id.to_string(),
+        })?;
         let (token, token_hash) = token_from_row(&row)?;
         if token.revoked_at.is_some() {
             return Ok(token);
@@ -566,10 +611,12 @@ impl Store {
         if !secret.starts_with(TOKEN_PREFIX) {
             return Ok(None);
         }
-        let row = sqlx::query(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1"))
-            .bind(sha256_hex(secret))
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1"
+        ))
+        .bind(sha256_hex(secret))
+        .fetch_optional(&self.pool)
+        .await?;
         let Some(row) = row else { return Ok(None) };
         let (token, _) = token_from_row(&row)?;
         let now_text = format_instant(now);
@@ -598,7 +645,9 @@ impl Store {
         }))
     }
 
-    pub(crate) async fn all_user_states(&self) -> Result<Vec<(String, serde_json::Value)>, StoreError> {
+    pub(crate) async fn all_user_states(
+        &self,
+    ) -> Result<Vec<(String, serde_json::Value)>, StoreError> {
         let rows = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users"))
             .fetch_all(&self.pool)
             .await?;
@@ -610,7 +659,9 @@ impl Store {
             .collect()
     }
 
-    pub(crate) async fn all_token_states(&self) -> Result<Vec<(String, serde_json::Value)>, StoreError> {
+    pub(crate) async fn all_token_states(
+        &self,
+    ) -> Result<Vec<(String, serde_json::Value)>, StoreError> {
         let rows = sqlx::query(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens"))
             .fetch_all(&self.pool)
             .await?;

@@ -22,7 +22,10 @@ impl App {
     pub fn database_label(&self) -> String {
         match &self.config.database_url {
             Some(url) => aims_store::redact(url),
-            None => format!("SQLite in {}", self.config.data_dir.join("aims.db").display()),
+            None => format!(
+                "SQLite in {}",
+                self.config.data_dir.join("aims.db").display()
+            ),
         }
     }
 
@@ -62,7 +65,8 @@ pub fn load_signer(path: &Path) -> Result<Signer> {
             path.display()
         ),
         Err(error) => {
-            return Err(error).with_context(|| format!("cannot read the ledger signing key {}", path.display()));
+            return Err(error)
+                .with_context(|| format!("cannot read the ledger signing key {}", path.display()));
         }
     };
     warn_if_readable_by_others(path);
@@ -77,10 +81,10 @@ pub fn load_signer(path: &Path) -> Result<Signer> {
 #[cfg(unix)]
 fn warn_if_readable_by_others(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
-    if let Ok(metadata) = std::fs::metadata(path) {
-        if metadata.permissions().mode() & 0o077 != 0 {
-            tracing::warn!(path = %path.display(), "the ledger signing key is readable by other users: chmod 600 it");
-        }
+    if let Ok(metadata) = std::fs::metadata(path)
+        && metadata.permissions().mode() & 0o077 != 0
+    {
+        tracing::warn!(path = %path.display(), "the ledger signing key is readable by other users: chmod 600 it");
     }
 }
 

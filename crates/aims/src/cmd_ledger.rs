@@ -44,10 +44,12 @@ pub enum LedgerCommand {
 /// Reads a verifier key given inline or as `@file`.
 fn verifier(text: &str) -> Result<Verifier> {
     let text = match text.strip_prefix('@') {
-        Some(path) => std::fs::read_to_string(path).with_context(|| format!("cannot read the key file {path}"))?,
+        Some(path) => std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the key file {path}"))?,
         None => text.to_owned(),
     };
-    Verifier::from_vkey(text.trim()).map_err(|e| anyhow::anyhow!("the verifier key is not valid: {e}"))
+    Verifier::from_vkey(text.trim())
+        .map_err(|e| anyhow::anyhow!("the verifier key is not valid: {e}"))
 }
 
 pub async fn run(app: &App, command: LedgerCommand) -> Result<ExitCode> {
@@ -66,10 +68,18 @@ pub async fn run(app: &App, command: LedgerCommand) -> Result<ExitCode> {
                 let status = if r.ok() { "OK" } else { "FAILED" };
                 println!(
                     "{status}: {} entries, root {}, {} signed checkpoints and {} records checked, {} problems",
-                    r.entries, r.root, r.checkpoints_checked, r.records_checked, r.problems.len()
+                    r.entries,
+                    r.root,
+                    r.checkpoints_checked,
+                    r.records_checked,
+                    r.problems.len()
                 );
             })?;
-            Ok(if report.ok() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            Ok(if report.ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         LedgerCommand::Proof { entry, output } => {
             let store = app.read_store().await?;
@@ -88,8 +98,9 @@ pub async fn run(app: &App, command: LedgerCommand) -> Result<ExitCode> {
             let verifier = verifier(&key)?;
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
-            let bundle = ProofBundle::parse(&text)
-                .map_err(|e| anyhow::anyhow!("{} is not a tlog-proof bundle: {e}", file.display()))?;
+            let bundle = ProofBundle::parse(&text).map_err(|e| {
+                anyhow::anyhow!("{} is not a tlog-proof bundle: {e}", file.display())
+            })?;
             let entry_bytes = bundle.extra.clone().ok_or_else(|| {
                 anyhow::anyhow!("the bundle carries no entry (its `extra` line is missing)")
             })?;
@@ -109,15 +120,23 @@ pub async fn run(app: &App, command: LedgerCommand) -> Result<ExitCode> {
             emit(app.json, &result, |_| {
                 println!(
                     "OK: entry {} ({} {} {} by {} at {}) is in the tree of {} entries signed by {}",
-                    entry.seq, entry.action, entry.entity_type, entry.entity_id, entry.actor,
-                    entry.time, checkpoint.size, checkpoint.origin
+                    entry.seq,
+                    entry.action,
+                    entry.entity_type,
+                    entry.entity_id,
+                    entry.actor,
+                    entry.time,
+                    checkpoint.size,
+                    checkpoint.origin
                 );
             })?;
             Ok(ExitCode::SUCCESS)
         }
         LedgerCommand::Checkpoint => {
             let store = app.read_store().await?;
-            let head = store.publish_checkpoint(time::OffsetDateTime::now_utc()).await?;
+            let head = store
+                .publish_checkpoint(time::OffsetDateTime::now_utc())
+                .await?;
             emit(app.json, &head, |h| print!("{}", h.checkpoint))?;
             Ok(ExitCode::SUCCESS)
         }

@@ -25,9 +25,10 @@ pub enum SystemCommand {
     /// Change fields of an AI system.
     Update {
         system: String,
-        /// The version you last saw; a newer one refuses the change. Default: current.
+        /// The version you last saw; if the record has changed since, the update is refused.
+        /// Default: the current version.
         #[arg(long)]
-        version: Option<i64>,
+        expect_version: Option<i64>,
         #[command(flatten)]
         fields: SystemFieldArgs,
     },
@@ -125,7 +126,9 @@ async fn resolve(store: &Store, reference: &str) -> Result<AiSystem> {
         include_archived: Some(true),
         ..AiSystemFilter::default()
     };
-    let page = store.list_ai_systems(&filter, &ListParams::default()).await?;
+    let page = store
+        .list_ai_systems(&filter, &ListParams::default())
+        .await?;
     let mut matches = page
         .items
         .into_iter()
@@ -201,7 +204,10 @@ pub async fn run(app: &App, command: SystemCommand) -> Result<ExitCode> {
                 business_unit: args.business_unit,
                 include_archived: Some(args.all),
             };
-            let params = ListParams { limit: Some(args.limit), ..ListParams::default() };
+            let params = ListParams {
+                limit: Some(args.limit),
+                ..ListParams::default()
+            };
             let page = store.list_ai_systems(&filter, &params).await?;
             emit(app.json, &page, |page| {
                 let rows: Vec<Vec<String>> = page
@@ -214,7 +220,11 @@ pub async fn run(app: &App, command: SystemCommand) -> Result<ExitCode> {
                             s.fields.lifecycle_stage.to_string(),
                             s.fields.org_role.to_string(),
                             cell(&s.fields.owner, 24),
-                            if s.archived { "archived".into() } else { String::new() },
+                            if s.archived {
+                                "archived".into()
+                            } else {
+                                String::new()
+                            },
                         ]
                     })
                     .collect();
@@ -227,10 +237,14 @@ pub async fn run(app: &App, command: SystemCommand) -> Result<ExitCode> {
             let system = resolve(&store, &system).await?;
             emit(app.json, &system, print_system)?;
         }
-        SystemCommand::Update { system, version, fields } => {
+        SystemCommand::Update {
+            system,
+            expect_version,
+            fields,
+        } => {
             let store = app.write_store().await?;
             let current = resolve(&store, &system).await?;
-            let patch = fields.into_patch(version.unwrap_or(current.version));
+            let patch = fields.into_patch(expect_version.unwrap_or(current.version));
             let updated = store
                 .update_ai_system(&app.cli_ctx(), current.id, patch)
                 .await
@@ -248,7 +262,14 @@ pub async fn run(app: &App, command: SystemCommand) -> Result<ExitCode> {
             emit(app.json, &history, |history| {
                 let rows: Vec<Vec<String>> = history
                     .iter()
-                    .map(|h| vec![h.seq.to_string(), h.time.clone(), h.action.clone(), h.actor.clone()])
+                    .map(|h| {
+                        vec![
+                            h.seq.to_string(),
+                            h.time.clone(),
+                            h.action.clone(),
+                            h.actor.clone(),
+                        ]
+                    })
                     .collect();
                 table(&["SEQ", "TIME", "ACTION", "ACTOR"], &rows);
             })?;

@@ -75,7 +75,7 @@ async fn find_user(store: &Store, username: &str) -> Result<User> {
         .ok_or_else(|| anyhow::anyhow!("no user named `{username}`"))
 }
 
-fn print_users(users: &Vec<User>) {
+fn print_users(users: &[User]) {
     let rows: Vec<Vec<String>> = users
         .iter()
         .map(|u| {
@@ -83,7 +83,11 @@ fn print_users(users: &Vec<User>) {
                 u.username.clone(),
                 u.display_name.clone(),
                 u.role.to_string(),
-                if u.disabled { "disabled".into() } else { "active".into() },
+                if u.disabled {
+                    "disabled".into()
+                } else {
+                    "active".into()
+                },
             ]
         })
         .collect();
@@ -91,36 +95,69 @@ fn print_users(users: &Vec<User>) {
 }
 
 pub async fn run_user(app: &App, command: UserCommand) -> Result<ExitCode> {
-    let patch_user = |user: &User| UserPatch { version: user.version, ..UserPatch::default() };
+    let patch_user = |user: &User| UserPatch {
+        version: user.version,
+        ..UserPatch::default()
+    };
     match command {
-        UserCommand::Add { username, role, display_name, password_file } => {
+        UserCommand::Add {
+            username,
+            role,
+            display_name,
+            password_file,
+        } => {
             let store = app.write_store().await?;
             let password = read_password(password_file.as_deref(), true)?;
             let user = store
-                .create_user(&app.cli_ctx(), NewUser { username, display_name, role, password })
+                .create_user(
+                    &app.cli_ctx(),
+                    NewUser {
+                        username,
+                        display_name,
+                        role,
+                        password,
+                    },
+                )
                 .await?;
-            emit(app.json, &user, |u| println!("Added `{}` as {}", u.username, u.role))?;
+            emit(app.json, &user, |u| {
+                println!("Added `{}` as {}", u.username, u.role)
+            })?;
         }
         UserCommand::List => {
             let store = app.read_store().await?;
-            emit(app.json, &store.list_users().await?, print_users)?;
+            emit(app.json, &store.list_users().await?, |users| {
+                print_users(users)
+            })?;
         }
         UserCommand::SetRole { username, role } => {
             let store = app.write_store().await?;
             let user = find_user(&store, &username).await?;
-            let patch = UserPatch { role: Some(role), ..patch_user(&user) };
+            let patch = UserPatch {
+                role: Some(role),
+                ..patch_user(&user)
+            };
             let user = store.update_user(&app.cli_ctx(), user.id, patch).await?;
-            emit(app.json, &user, |u| println!("`{}` is now {}", u.username, u.role))?;
+            emit(app.json, &user, |u| {
+                println!("`{}` is now {}", u.username, u.role)
+            })?;
         }
         UserCommand::Disable { username } => set_disabled(app, &username, true).await?,
         UserCommand::Enable { username } => set_disabled(app, &username, false).await?,
-        UserCommand::Passwd { username, password_file } => {
+        UserCommand::Passwd {
+            username,
+            password_file,
+        } => {
             let store = app.write_store().await?;
             let user = find_user(&store, &username).await?;
             let password = read_password(password_file.as_deref(), true)?;
-            let patch = UserPatch { password: Some(password), ..patch_user(&user) };
+            let patch = UserPatch {
+                password: Some(password),
+                ..patch_user(&user)
+            };
             let user = store.update_user(&app.cli_ctx(), user.id, patch).await?;
-            emit(app.json, &user, |u| println!("Password of `{}` changed; their sessions ended", u.username))?;
+            emit(app.json, &user, |u| {
+                println!("Password of `{}` changed; their sessions ended", u.username)
+            })?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -129,10 +166,18 @@ pub async fn run_user(app: &App, command: UserCommand) -> Result<ExitCode> {
 async fn set_disabled(app: &App, username: &str, disabled: bool) -> Result<()> {
     let store = app.write_store().await?;
     let user = find_user(&store, username).await?;
-    let patch = UserPatch { version: user.version, disabled: Some(disabled), ..UserPatch::default() };
+    let patch = UserPatch {
+        version: user.version,
+        disabled: Some(disabled),
+        ..UserPatch::default()
+    };
     let user = store.update_user(&app.cli_ctx(), user.id, patch).await?;
     emit(app.json, &user, |u| {
-        println!("`{}` is {}", u.username, if u.disabled { "disabled" } else { "enabled" });
+        println!(
+            "`{}` is {}",
+            u.username,
+            if u.disabled { "disabled" } else { "enabled" }
+        );
     })
 }
 
@@ -142,12 +187,22 @@ pub async fn run_token(app: &App, command: TokenCommand) -> Result<ExitCode> {
             let store = app.write_store().await?;
             let user = find_user(&store, &user).await?;
             let (token, secret) = store
-                .create_token(&app.cli_ctx(), user.id, NewApiToken { name, expires_in_days: days })
+                .create_token(
+                    &app.cli_ctx(),
+                    user.id,
+                    NewApiToken {
+                        name,
+                        expires_in_days: days,
+                    },
+                )
                 .await?;
             let created = serde_json::json!({ "token": token, "secret": secret });
             emit(app.json, &created, |_| {
                 println!("{secret}");
-                eprintln!("Token `{}` for `{}` expires {}. The secret above is shown only now.", token.name, user.username, token.expires_at);
+                eprintln!(
+                    "Token `{}` for `{}` expires {}. The secret above is shown only now.",
+                    token.name, user.username, token.expires_at
+                );
             })?;
         }
         TokenCommand::List { user } => {
@@ -166,7 +221,11 @@ pub async fn run_token(app: &App, command: TokenCommand) -> Result<ExitCode> {
                             t.name.clone(),
                             t.expires_at.clone(),
                             t.last_used_at.clone().unwrap_or_else(|| "never".into()),
-                            if t.revoked_at.is_some() { "revoked".into() } else { String::new() },
+                            if t.revoked_at.is_some() {
+                                "revoked".into()
+                            } else {
+                                String::new()
+                            },
                         ]
                     })
                     .collect();

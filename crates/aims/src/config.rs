@@ -125,24 +125,32 @@ impl Config {
         figment = figment
             .merge(Env::prefixed("AIMS_").split("__"))
             .merge(Serialized::defaults(flags));
-        let config: Config = figment.extract().map_err(|error| {
-            anyhow::anyhow!(describe(&error)).context("invalid configuration")
-        })?;
+        let config: Config = figment
+            .extract()
+            .map_err(|error| anyhow::anyhow!(describe(&error)).context("invalid configuration"))?;
         config.validate()?;
         Ok(config)
     }
 
     fn validate(&self) -> Result<()> {
-        if let Some(url) = &self.database_url {
-            if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-                anyhow::bail!("database_url must start with postgres:// (leave it unset for the embedded database)");
-            }
+        if let Some(url) = &self.database_url
+            && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+        {
+            anyhow::bail!(
+                "database_url must start with postgres:// (leave it unset for the embedded database)"
+            );
         }
-        self.bind
-            .parse::<std::net::SocketAddr>()
-            .with_context(|| format!("bind `{}` is not an address such as 127.0.0.1:8042", self.bind))?;
+        self.bind.parse::<std::net::SocketAddr>().with_context(|| {
+            format!(
+                "bind `{}` is not an address such as 127.0.0.1:8042",
+                self.bind
+            )
+        })?;
         if !matches!(self.log.format.as_str(), "text" | "json") {
-            anyhow::bail!("log.format must be `text` or `json`, not `{}`", self.log.format);
+            anyhow::bail!(
+                "log.format must be `text` or `json`, not `{}`",
+                self.log.format
+            );
         }
         Ok(())
     }
@@ -171,7 +179,11 @@ fn describe(error: &figment::Error) -> String {
         .clone()
         .into_iter()
         .map(|e| {
-            let key = if e.path.is_empty() { String::new() } else { format!("`{}`: ", e.path.join(".")) };
+            let key = if e.path.is_empty() {
+                String::new()
+            } else {
+                format!("`{}`: ", e.path.join("."))
+            };
             let source = e
                 .metadata
                 .as_ref()
@@ -185,7 +197,7 @@ fn describe(error: &figment::Error) -> String {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::result_large_err)]
     use super::*;
 
     #[test]
@@ -198,7 +210,10 @@ mod tests {
     #[test]
     fn unknown_keys_are_named() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("aims.toml", "bind = \"127.0.0.1:9000\"\n[server]\nsecure_cookie = true\n")?;
+            jail.create_file(
+                "aims.toml",
+                "bind = \"127.0.0.1:9000\"\n[server]\nsecure_cookie = true\n",
+            )?;
             let error = Config::load(None, &FlagOverrides::default()).unwrap_err();
             assert!(format!("{error:#}").contains("secure_cookie"), "{error:#}");
             Ok(())
@@ -208,10 +223,16 @@ mod tests {
     #[test]
     fn layers_apply_in_order() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("aims.toml", "bind = \"127.0.0.1:9000\"\ndata_dir = \"/from/file\"\n")?;
+            jail.create_file(
+                "aims.toml",
+                "bind = \"127.0.0.1:9000\"\ndata_dir = \"/from/file\"\n",
+            )?;
             jail.set_env("AIMS_DATA_DIR", "/from/env");
             jail.set_env("AIMS_SERVER__SECURE_COOKIES", "true");
-            let flags = FlagOverrides { bind: Some("127.0.0.1:9100".into()), ..Default::default() };
+            let flags = FlagOverrides {
+                bind: Some("127.0.0.1:9100".into()),
+                ..Default::default()
+            };
             let config = Config::load(None, &flags).unwrap();
             assert_eq!(config.bind, "127.0.0.1:9100");
             assert_eq!(config.data_dir, PathBuf::from("/from/env"));

@@ -24,7 +24,11 @@ const PEOPLE: &[(&str, &str, Role)] = &[
     ("rory", "Rory Okafor", Role::RiskOwner),
     ("maya", "Maya Chen", Role::MlEngineer),
     ("ari", "Ari Haddad", Role::Auditor),
-    ("eve", "Eve Marchetti (certification body)", Role::ExternalAuditor),
+    (
+        "eve",
+        "Eve Marchetti (certification body)",
+        Role::ExternalAuditor,
+    ),
     ("vic", "Vic Novak", Role::Viewer),
 ];
 
@@ -57,7 +61,12 @@ const SYSTEMS: &[DemoSystem] = &[
         oversight: HumanOversight::HumanInTheLoop,
         context: "Online and branch loan applications in the EU; about 40,000 decisions a month.",
         subjects: "loan applicants",
-        path: &[LifecycleStage::Design, LifecycleStage::Development, LifecycleStage::Validation, LifecycleStage::Deployed],
+        path: &[
+            LifecycleStage::Design,
+            LifecycleStage::Development,
+            LifecycleStage::Validation,
+            LifecycleStage::Deployed,
+        ],
     },
     DemoSystem {
         name: "CV screening assistant",
@@ -99,7 +108,11 @@ const SYSTEMS: &[DemoSystem] = &[
         oversight: HumanOversight::HumanOnTheLoop,
         context: "All card transactions; analysts review blocked transactions daily.",
         subjects: "card holders",
-        path: &[LifecycleStage::Development, LifecycleStage::Validation, LifecycleStage::Deployed],
+        path: &[
+            LifecycleStage::Development,
+            LifecycleStage::Validation,
+            LifecycleStage::Deployed,
+        ],
     },
     DemoSystem {
         name: "Contract clause summariser",
@@ -148,7 +161,11 @@ pub async fn seed(store: &Store, start: OffsetDateTime) -> Result<()> {
         let first_stage = demo.path.first().copied().unwrap_or(LifecycleStage::Idea);
         let last_review = (now - Duration::days(20)).date();
         // One system is overdue for review, so the dashboard has something to show.
-        let next_review = if index == 3 { now.date() + Duration::days(30) } else { start.date() + Duration::days(90) };
+        let next_review = if index == 3 {
+            now.date() + Duration::days(30)
+        } else {
+            start.date() + Duration::days(90)
+        };
         let fields = AiSystemFields {
             name: demo.name.into(),
             purpose: demo.purpose.into(),
@@ -179,7 +196,9 @@ pub async fn seed(store: &Store, start: OffsetDateTime) -> Result<()> {
                 lifecycle_stage: Some(*stage),
                 ..AiSystemPatch::default()
             };
-            system = store.update_ai_system(&WriteCtx::new(actor, now), system.id, patch).await?;
+            system = store
+                .update_ai_system(&WriteCtx::new(actor, now), system.id, patch)
+                .await?;
         }
     }
     let retired = AiSystemFields {
@@ -193,7 +212,9 @@ pub async fn seed(store: &Store, start: OffsetDateTime) -> Result<()> {
     };
     let ctx = WriteCtx::new(by_role(Role::GovernanceLead), now + Duration::days(1));
     let system = store.create_ai_system(&ctx, retired).await?;
-    store.set_ai_system_archived(&ctx, system.id, system.version, true).await?;
+    store
+        .set_ai_system_archived(&ctx, system.id, system.version, true)
+        .await?;
     store.publish_checkpoint(start).await?;
     Ok(())
 }
@@ -205,13 +226,13 @@ pub async fn serve_demo(mut app: App) -> Result<ExitCode> {
     app.config.ledger.key_file = None;
     let (store, _) = crate::init::initialise(&app, DEMO_ADMIN, DEMO_PASSWORD.into()).await?;
     seed(&store, OffsetDateTime::now_utc()).await?;
-    println!("Demo data is in {} and is deleted when the server stops.", dir.path().display());
-    let result = crate::serve::serve_store(
-        &app,
-        store,
-        Some((DEMO_ADMIN.into(), DEMO_PASSWORD.into())),
-    )
-    .await;
+    println!(
+        "Demo data is in {} and is deleted when the server stops.",
+        dir.path().display()
+    );
+    let result =
+        crate::serve::serve_store(&app, store, Some((DEMO_ADMIN.into(), DEMO_PASSWORD.into())))
+            .await;
     drop(dir);
     result
 }

@@ -104,8 +104,12 @@ pub async fn initialise(app: &App, admin: &str, password: String) -> Result<(Sto
     if store.user_count().await? > 0 {
         anyhow::bail!("the database already has users: it was initialised before");
     }
-    let signer = Signer::generate(&app.config.ledger.origin)
-        .map_err(|e| anyhow::anyhow!("ledger.origin `{}` cannot name a key: {e}", app.config.ledger.origin))?;
+    let signer = Signer::generate(&app.config.ledger.origin).map_err(|e| {
+        anyhow::anyhow!(
+            "ledger.origin `{}` cannot name a key: {e}",
+            app.config.ledger.origin
+        )
+    })?;
     if let Some(parent) = key_file.parent() {
         std::fs::create_dir_all(parent)?;
     }
@@ -113,7 +117,10 @@ pub async fn initialise(app: &App, admin: &str, password: String) -> Result<(Sto
     let public_key = signer.verifier().to_vkey();
     std::fs::write(key_file.with_extension("pub"), format!("{public_key}\n"))?;
     let store = store.with_signer(signer);
-    let ctx = WriteCtx::new(aims_store::Actor::System("init"), time::OffsetDateTime::now_utc());
+    let ctx = WriteCtx::new(
+        aims_store::Actor::System("init"),
+        time::OffsetDateTime::now_utc(),
+    );
     store.create_user(&ctx, new_admin).await?;
     Ok((
         store,
@@ -137,7 +144,10 @@ pub async fn run(app: &App, args: InitArgs) -> Result<ExitCode> {
         println!("AIMS is initialised.");
         println!("  data directory  {}", done.data_dir.display());
         println!("  database        {}", done.database);
-        println!("  signing key     {} (keep it secret, back it up)", done.key_file.display());
+        println!(
+            "  signing key     {} (keep it secret, back it up)",
+            done.key_file.display()
+        );
         println!("  public key      {}", done.public_key);
         println!("  administrator   {}", done.admin);
         println!("Next: aims serve");

@@ -55,7 +55,7 @@ enum Command {
     Token(cmd_user::TokenCommand),
     /// The AI system register.
     #[command(subcommand)]
-    System(cmd_system::SystemCommand),
+    System(Box<cmd_system::SystemCommand>),
     /// Verify the audit trail, write and check offline proofs.
     #[command(subcommand)]
     Ledger(cmd_ledger::LedgerCommand),
@@ -65,7 +65,10 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");
@@ -102,8 +105,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate => init::migrate(&app).await,
         Command::User(command) => cmd_user::run_user(&app, command).await,
         Command::Token(command) => cmd_user::run_token(&app, command).await,
-        Command::System(command) => cmd_system::run(&app, command).await,
+        Command::System(command) => cmd_system::run(&app, *command).await,
         Command::Ledger(command) => cmd_ledger::run(&app, command).await,
         Command::Openapi => Ok(ExitCode::SUCCESS),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Catches clashing flags and other definition mistakes in every subcommand.
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        super::Cli::command().debug_assert();
     }
 }

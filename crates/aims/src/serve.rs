@@ -24,7 +24,9 @@ pub struct ServeArgs {
 fn init_logging(app: &App) {
     let filter = tracing_subscriber::EnvFilter::try_new(&app.config.log.level)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = if app.config.log.format == "json" {
         builder.json().try_init()
     } else {
@@ -65,7 +67,10 @@ pub async fn serve_store(
         .await
         .with_context(|| format!("cannot listen on {}", app.config.bind))?;
     let address = listener.local_addr()?;
-    println!("AIMS is serving on http://{address}/ ({})", app.database_label());
+    println!(
+        "AIMS is serving on http://{address}/ ({})",
+        app.database_label()
+    );
     if let Some((user, password)) = &demo_login {
         println!("Sign in as `{user}` with password `{password}`.");
     }

@@ -61,7 +61,10 @@ pub async fn entries(
     params(("seq" = u64, Path, description = "entry sequence number")),
     responses((status = 200, body = String, content_type = "text/plain"),
               (status = 404, body = crate::error::ErrorBody)))]
-pub async fn proof(State(state): State<AppState>, Path(seq): Path<String>) -> ApiResult<impl IntoResponse> {
+pub async fn proof(
+    State(state): State<AppState>,
+    Path(seq): Path<String>,
+) -> ApiResult<impl IntoResponse> {
     let seq: u64 = seq
         .parse()
         .map_err(|_| ApiError::not_found(format!("no ledger entry `{seq}`")))?;

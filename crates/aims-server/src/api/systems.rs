@@ -1,6 +1,8 @@
 //! The AI system register over JSON.
 
-use aims_core::ai_system::{AiSystem, AiSystemFields, AiSystemFilter, AiSystemPatch, LifecycleStage, OrgRole};
+use aims_core::ai_system::{
+    AiSystem, AiSystemFields, AiSystemFilter, AiSystemPatch, LifecycleStage, OrgRole,
+};
 use aims_store::{AiSystemPage, AiSystemSort, HistoryEntry, ListParams, SortOrder};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -127,7 +129,10 @@ pub async fn create(
 #[utoipa::path(get, path = "/api/v1/systems/{id}", tag = "systems",
     params(("id" = Uuid, Path, description = "system id")),
     responses((status = 200, body = AiSystem), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<AiSystem>> {
+pub async fn show(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<AiSystem>> {
     Ok(Json(state.store().get_ai_system(parse_id(&id)?).await?))
 }
 
@@ -203,5 +208,7 @@ pub async fn history(
 ) -> ApiResult<Json<Vec<HistoryEntry>>> {
     let id = parse_id(&id)?;
     state.store().get_ai_system(id).await?;
-    Ok(Json(state.store().history("ai_system", &id.to_string()).await?))
+    Ok(Json(
+        state.store().history("ai_system", &id.to_string()).await?,
+    ))
 }

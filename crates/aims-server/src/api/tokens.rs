@@ -40,7 +40,9 @@ pub async fn list(
     let query: TokenQuery = parse_query(uri.query())?;
     let everyone = query.all.unwrap_or(false);
     if everyone && !current.can(Permission::UserAdmin) {
-        return Err(ApiError::forbidden("only administrators may list everyone's tokens"));
+        return Err(ApiError::forbidden(
+            "only administrators may list everyone's tokens",
+        ));
     }
     let owner = (!everyone).then_some(current.user().id);
     Ok(Json(state.store().list_tokens(owner).await?))

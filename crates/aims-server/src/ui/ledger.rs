@@ -12,7 +12,11 @@ use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::ui::render;
 
-pub async fn page(State(state): State<AppState>, current: CurrentUser, uri: Uri) -> ApiResult<Response> {
+pub async fn page(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    uri: Uri,
+) -> ApiResult<Response> {
     let query: EntriesQuery = parse_query(uri.query())?;
     let head = state.store().ledger_head().await?;
     let entries = state

@@ -10,7 +10,7 @@ use minijinja::context;
 use serde::Deserialize;
 
 use crate::auth::{
-    LOGIN_CSRF_COOKIE, SESSION_COOKIE, CurrentUser, constant_time_eq, cookie, safe_next,
+    CurrentUser, LOGIN_CSRF_COOKIE, SESSION_COOKIE, constant_time_eq, cookie, safe_next,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -30,8 +30,14 @@ pub struct LoginForm {
 }
 
 fn cookie_header(state: &AppState, name: &str, value: &str, max_age: Option<i64>) -> String {
-    let secure = if state.config().secure_cookies { "; Secure" } else { "" };
-    let age = max_age.map(|a| format!("; Max-Age={a}")).unwrap_or_default();
+    let secure = if state.config().secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let age = max_age
+        .map(|a| format!("; Max-Age={a}"))
+        .unwrap_or_default();
     format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict{secure}{age}")
 }
 

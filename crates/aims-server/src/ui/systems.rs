@@ -99,10 +99,34 @@ impl SystemForm {
             foreseeable_misuse: self.foreseeable_misuse.clone(),
             owner: self.owner.clone(),
             business_unit: self.business_unit.clone(),
-            lifecycle_stage: choice(&mut errors, "lifecycle_stage", &self.lifecycle_stage, LifecycleStage::parse, blank.lifecycle_stage),
-            org_role: choice(&mut errors, "org_role", &self.org_role, OrgRole::parse, blank.org_role),
-            autonomy_level: choice(&mut errors, "autonomy_level", &self.autonomy_level, AutonomyLevel::parse, blank.autonomy_level),
-            human_oversight: choice(&mut errors, "human_oversight", &self.human_oversight, HumanOversight::parse, blank.human_oversight),
+            lifecycle_stage: choice(
+                &mut errors,
+                "lifecycle_stage",
+                &self.lifecycle_stage,
+                LifecycleStage::parse,
+                blank.lifecycle_stage,
+            ),
+            org_role: choice(
+                &mut errors,
+                "org_role",
+                &self.org_role,
+                OrgRole::parse,
+                blank.org_role,
+            ),
+            autonomy_level: choice(
+                &mut errors,
+                "autonomy_level",
+                &self.autonomy_level,
+                AutonomyLevel::parse,
+                blank.autonomy_level,
+            ),
+            human_oversight: choice(
+                &mut errors,
+                "human_oversight",
+                &self.human_oversight,
+                HumanOversight::parse,
+                blank.human_oversight,
+            ),
             deployment_context: self.deployment_context.clone(),
             data_subjects: self.data_subjects.clone(),
             last_review: self.last_review.clone(),
@@ -113,8 +137,14 @@ impl SystemForm {
 }
 
 fn options() -> Value {
-    fn list<T: Copy>(all: &[T], code: fn(T) -> &'static str, label: fn(T) -> &'static str) -> Vec<(String, String)> {
-        all.iter().map(|v| (code(*v).to_owned(), label(*v).to_owned())).collect()
+    fn list<T: Copy>(
+        all: &[T],
+        code: fn(T) -> &'static str,
+        label: fn(T) -> &'static str,
+    ) -> Vec<(String, String)> {
+        all.iter()
+            .map(|v| (code(*v).to_owned(), label(*v).to_owned()))
+            .collect()
     }
     context! {
         lifecycle_stage => list(LifecycleStage::ALL, LifecycleStage::code, LifecycleStage::label),
@@ -174,7 +204,15 @@ fn form_page(
 
 pub async fn new_form(State(state): State<AppState>, current: CurrentUser) -> ApiResult<Response> {
     let form = SystemForm::from_fields(&AiSystemFields::blank(), 0);
-    form_page(&state, &current, &form, &ValidationErrors::new(), "/systems", None, StatusCode::OK)
+    form_page(
+        &state,
+        &current,
+        &form,
+        &ValidationErrors::new(),
+        "/systems",
+        None,
+        StatusCode::OK,
+    )
 }
 
 /// Creates a system from the form; on invalid input the form comes back with each error
@@ -185,13 +223,24 @@ pub async fn create(
     Form(form): Form<SystemForm>,
 ) -> ApiResult<Response> {
     let result = match form.to_fields() {
-        Ok(fields) => state.store().create_ai_system(&current.ctx(&state), fields).await,
+        Ok(fields) => {
+            state
+                .store()
+                .create_ai_system(&current.ctx(&state), fields)
+                .await
+        }
         Err(errors) => Err(StoreError::Validation(errors)),
     };
     match result {
         Ok(system) => Ok(redirect(&format!("/systems/{}?notice=created", system.id))),
         Err(StoreError::Validation(errors)) => form_page(
-            &state, &current, &form, &errors, "/systems", None, StatusCode::UNPROCESSABLE_ENTITY,
+            &state,
+            &current,
+            &form,
+            &errors,
+            "/systems",
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
         ),
         Err(other) => Err(other.into()),
     }
@@ -209,7 +258,8 @@ pub async fn show(
     Path(id): Path<String>,
     uri: Uri,
 ) -> ApiResult<Response> {
-    let query: ShowQuery = serde_urlencoded::from_str(uri.query().unwrap_or("")).unwrap_or_default();
+    let query: ShowQuery =
+        serde_urlencoded::from_str(uri.query().unwrap_or("")).unwrap_or_default();
     let id = parse_id(&id)?;
     let system = state.store().get_ai_system(id).await?;
     let history = state.store().history("ai_system", &id.to_string()).await?;
@@ -236,8 +286,13 @@ pub async fn edit_form(
     let system = state.store().get_ai_system(id).await?;
     let form = SystemForm::from_fields(&system.fields, system.version);
     form_page(
-        &state, &current, &form, &ValidationErrors::new(), &format!("/systems/{id}"),
-        Some(id.to_string()), StatusCode::OK,
+        &state,
+        &current,
+        &form,
+        &ValidationErrors::new(),
+        &format!("/systems/{id}"),
+        Some(id.to_string()),
+        StatusCode::OK,
     )
 }
 
@@ -270,18 +325,35 @@ pub async fn update(
                 last_review: Some(fields.last_review),
                 next_review: Some(fields.next_review),
             };
-            state.store().update_ai_system(&current.ctx(&state), id, patch).await
+            state
+                .store()
+                .update_ai_system(&current.ctx(&state), id, patch)
+                .await
         }
         Err(errors) => Err(StoreError::Validation(errors)),
     };
     match result {
         Ok(system) => Ok(redirect(&format!("/systems/{}?notice=saved", system.id))),
         Err(StoreError::Validation(errors)) => form_page(
-            &state, &current, &form, &errors, &action, Some(id.to_string()), StatusCode::UNPROCESSABLE_ENTITY,
+            &state,
+            &current,
+            &form,
+            &errors,
+            &action,
+            Some(id.to_string()),
+            StatusCode::UNPROCESSABLE_ENTITY,
         ),
         Err(error @ StoreError::StaleVersion { .. }) => {
             let errors = ValidationErrors::single("version", error.to_string());
-            form_page(&state, &current, &form, &errors, &action, Some(id.to_string()), StatusCode::CONFLICT)
+            form_page(
+                &state,
+                &current,
+                &form,
+                &errors,
+                &action,
+                Some(id.to_string()),
+                StatusCode::CONFLICT,
+            )
         }
         Err(other) => Err(other.into()),
     }

@@ -1,7 +1,7 @@
 //! The signed-in user's API tokens.
 
-use aims_core::user::NewApiToken;
 use aims_core::ValidationErrors;
+use aims_core::user::NewApiToken;
 use aims_store::StoreError;
 use axum::Form;
 use axum::extract::{Path, State};
@@ -33,8 +33,11 @@ async fn page(
     status: StatusCode,
 ) -> ApiResult<Response> {
     let tokens = state.store().list_tokens(Some(current.user().id)).await?;
-    let errors: std::collections::BTreeMap<_, _> =
-        errors.errors.iter().map(|e| (e.field.clone(), e.message.clone())).collect();
+    let errors: std::collections::BTreeMap<_, _> = errors
+        .errors
+        .iter()
+        .map(|e| (e.field.clone(), e.message.clone()))
+        .collect();
     let mut response = render(
         state,
         "tokens.html",
@@ -46,7 +49,14 @@ async fn page(
 }
 
 pub async fn list(State(state): State<AppState>, current: CurrentUser) -> ApiResult<Response> {
-    page(&state, &current, None, &ValidationErrors::new(), StatusCode::OK).await
+    page(
+        &state,
+        &current,
+        None,
+        &ValidationErrors::new(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// Creates a token and shows its secret once, on this response only.
@@ -62,7 +72,10 @@ pub async fn create(
     };
     let result = match days {
         Ok(days) => {
-            let new_token = NewApiToken { name: form.name, expires_in_days: days };
+            let new_token = NewApiToken {
+                name: form.name,
+                expires_in_days: days,
+            };
             state
                 .store()
                 .create_token(&current.ctx(&state), current.user().id, new_token)
@@ -74,9 +87,25 @@ pub async fn create(
         ))),
     };
     match result {
-        Ok((_, secret)) => page(&state, &current, Some(secret), &ValidationErrors::new(), StatusCode::CREATED).await,
+        Ok((_, secret)) => {
+            page(
+                &state,
+                &current,
+                Some(secret),
+                &ValidationErrors::new(),
+                StatusCode::CREATED,
+            )
+            .await
+        }
         Err(StoreError::Validation(errors)) => {
-            page(&state, &current, None, &errors, StatusCode::UNPROCESSABLE_ENTITY).await
+            page(
+                &state,
+                &current,
+                None,
+                &errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(other) => Err(other.into()),
     }

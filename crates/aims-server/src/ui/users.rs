@@ -1,8 +1,8 @@
 //! User administration pages.
 
+use aims_core::ValidationErrors;
 use aims_core::access::Role;
 use aims_core::user::{NewUser, UserPatch};
-use aims_core::ValidationErrors;
 use aims_store::StoreError;
 use axum::Form;
 use axum::extract::{Path, State};
@@ -31,11 +31,18 @@ pub struct NewUserForm {
 }
 
 fn roles() -> Vec<(String, String)> {
-    Role::ALL.iter().map(|r| (r.code().to_owned(), r.label().to_owned())).collect()
+    Role::ALL
+        .iter()
+        .map(|r| (r.code().to_owned(), r.label().to_owned()))
+        .collect()
 }
 
 fn error_map(errors: &ValidationErrors) -> std::collections::BTreeMap<String, String> {
-    errors.errors.iter().map(|e| (e.field.clone(), e.message.clone())).collect()
+    errors
+        .errors
+        .iter()
+        .map(|e| (e.field.clone(), e.message.clone()))
+        .collect()
 }
 
 async fn list_page(
@@ -57,8 +64,18 @@ async fn list_page(
 }
 
 pub async fn list(State(state): State<AppState>, current: CurrentUser) -> ApiResult<Response> {
-    let form = NewUserForm { role: Role::Viewer.code().into(), ..Default::default() };
-    list_page(&state, &current, &form, &ValidationErrors::new(), StatusCode::OK).await
+    let form = NewUserForm {
+        role: Role::Viewer.code().into(),
+        ..Default::default()
+    };
+    list_page(
+        &state,
+        &current,
+        &form,
+        &ValidationErrors::new(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 pub async fn create(
@@ -74,14 +91,26 @@ pub async fn create(
                 role,
                 password: form.password.clone(),
             };
-            state.store().create_user(&current.ctx(&state), new_user).await
+            state
+                .store()
+                .create_user(&current.ctx(&state), new_user)
+                .await
         }
-        Err(message) => Err(StoreError::Validation(ValidationErrors::single("role", message))),
+        Err(message) => Err(StoreError::Validation(ValidationErrors::single(
+            "role", message,
+        ))),
     };
     match result {
         Ok(_) => Ok(redirect("/admin/users")),
         Err(StoreError::Validation(errors)) => {
-            list_page(&state, &current, &form, &errors, StatusCode::UNPROCESSABLE_ENTITY).await
+            list_page(
+                &state,
+                &current,
+                &form,
+                &errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(other) => Err(other.into()),
     }
@@ -125,7 +154,14 @@ pub async fn edit_form(
     current: CurrentUser,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    edit_page(&state, &current, parse_id(&id)?, &ValidationErrors::new(), StatusCode::OK).await
+    edit_page(
+        &state,
+        &current,
+        parse_id(&id)?,
+        &ValidationErrors::new(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 pub async fn update(
@@ -144,14 +180,26 @@ pub async fn update(
                 disabled: Some(form.disabled.is_some()),
                 password: (!form.password.is_empty()).then(|| form.password.clone()),
             };
-            state.store().update_user(&current.ctx(&state), id, patch).await
+            state
+                .store()
+                .update_user(&current.ctx(&state), id, patch)
+                .await
         }
-        Err(message) => Err(StoreError::Validation(ValidationErrors::single("role", message))),
+        Err(message) => Err(StoreError::Validation(ValidationErrors::single(
+            "role", message,
+        ))),
     };
     match result {
         Ok(_) => Ok(redirect("/admin/users")),
         Err(StoreError::Validation(errors)) => {
-            edit_page(&state, &current, id, &errors, StatusCode::UNPROCESSABLE_ENTITY).await
+            edit_page(
+                &state,
+                &current,
+                id,
+                &errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(error @ (StoreError::Conflict { .. } | StoreError::StaleVersion { .. })) => {
             let errors = ValidationErrors::single("role", error.to_string());

@@ -26,8 +26,17 @@ impl Switch {
     async fn start(target: &str) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
-        let mut switch = Switch { up: Arc::new(AtomicBool::new(true)), port, listener: None, target: target.into() };
-        switch.listener = Some(tokio::spawn(accept(listener, switch.target.clone(), switch.up.clone())));
+        let mut switch = Switch {
+            up: Arc::new(AtomicBool::new(true)),
+            port,
+            listener: None,
+            target: target.into(),
+        };
+        switch.listener = Some(tokio::spawn(accept(
+            listener,
+            switch.target.clone(),
+            switch.up.clone(),
+        )));
         switch
     }
 
@@ -41,7 +50,11 @@ impl Switch {
     async fn restore(&mut self) {
         self.up.store(true, Ordering::SeqCst);
         let listener = TcpListener::bind(("127.0.0.1", self.port)).await.unwrap();
-        self.listener = Some(tokio::spawn(accept(listener, self.target.clone(), self.up.clone())));
+        self.listener = Some(tokio::spawn(accept(
+            listener,
+            self.target.clone(),
+            self.up.clone(),
+        )));
     }
 }
 
@@ -50,7 +63,9 @@ async fn accept(listener: TcpListener, target: String, up: Arc<AtomicBool>) {
         let target = target.clone();
         let up = up.clone();
         tokio::spawn(async move {
-            let Ok(mut outbound) = TcpStream::connect(&target).await else { return };
+            let Ok(mut outbound) = TcpStream::connect(&target).await else {
+                return;
+            };
             let copy = tokio::io::copy_bidirectional(&mut inbound, &mut outbound);
             let watch = async {
                 while up.load(Ordering::SeqCst) {
@@ -66,22 +81,48 @@ async fn accept(listener: TcpListener, target: String, up: Arc<AtomicBool>) {
 async fn a_lost_database_gives_503_and_the_server_recovers() {
     let app = app(Backend::Postgres).await;
     let mut switch = Switch::start("127.0.0.1:5432").await;
-    let url = app.db.url.replace("127.0.0.1:5432", &format!("127.0.0.1:{}", switch.port));
+    let url = app
+        .db
+        .url
+        .replace("127.0.0.1:5432", &format!("127.0.0.1:{}", switch.port));
     let mut options = StoreOptions::from_url(url);
     options.acquire_timeout = std::time::Duration::from_secs(2);
-    let store = Store::connect(&options).await.unwrap().with_signer(app.db.signer.clone());
-    let state = AppState::new(store, Arc::new(FixedClock::new(T0)), ServerConfig::default(), None);
-    let proxied = TestApp { app: aims_server::app(state), ..app };
+    let store = Store::connect(&options)
+        .await
+        .unwrap()
+        .with_signer(app.db.signer.clone());
+    let state = AppState::new(
+        store,
+        Arc::new(FixedClock::new(T0)),
+        ServerConfig::default(),
+        None,
+    );
+    let proxied = TestApp {
+        app: aims_server::app(state),
+        ..app
+    };
 
-    assert_eq!(proxied.get("/api/v1/systems", Role::Viewer).await.status, StatusCode::OK);
+    assert_eq!(
+        proxied.get("/api/v1/systems", Role::Viewer).await.status,
+        StatusCode::OK
+    );
     switch.down();
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     let down = proxied.get("/api/v1/systems", Role::Viewer).await;
-    assert_eq!(down.status, StatusCode::SERVICE_UNAVAILABLE, "{}", down.body);
+    assert_eq!(
+        down.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        down.body
+    );
     assert_eq!(down.code(), "database_unavailable");
-    let ready = proxied.send(Method::GET, "/readyz", None, &[], Body::empty()).await;
+    let ready = proxied
+        .send(Method::GET, "/readyz", None, &[], Body::empty())
+        .await;
     assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
-    let alive = proxied.send(Method::GET, "/healthz", None, &[], Body::empty()).await;
+    let alive = proxied
+        .send(Method::GET, "/healthz", None, &[], Body::empty())
+        .await;
     assert_eq!(alive.status, StatusCode::OK, "the process stays up");
 
     switch.restore().await;
@@ -93,6 +134,9 @@ async fn a_lost_database_gives_503_and_the_server_recovers() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert!(recovered, "the server did not recover when the database came back");
+    assert!(
+        recovered,
+        "the server did not recover when the database came back"
+    );
     proxied.create_system("After the outage").await;
 }

@@ -129,7 +129,12 @@ fn the_committed_openapi_document_is_current() {
     for spec in aims_server::route_table() {
         if spec.path.starts_with("/api/v1/") && spec.path != "/api/v1/openapi.json" {
             let documented = &document["paths"][spec.path][spec.method.to_lowercase()];
-            assert!(documented.is_object(), "{} {} is not in the OpenAPI document", spec.method, spec.path);
+            assert!(
+                documented.is_object(),
+                "{} {} is not in the OpenAPI document",
+                spec.method,
+                spec.path
+            );
         }
     }
 }

@@ -21,7 +21,9 @@ async fn concrete_path(app: &TestApp, path: &str, system_id: &str, token_id: &st
     } else {
         system_id.to_owned()
     };
-    path.replace("{id}", &id).replace("{seq}", "0").replace("{file}", "aims.css")
+    path.replace("{id}", &id)
+        .replace("{seq}", "0")
+        .replace("{file}", "aims.css")
 }
 
 fn request_body(method: &Method, path: &str) -> (Vec<(&'static str, &'static str)>, Body) {
@@ -30,7 +32,10 @@ fn request_body(method: &Method, path: &str) -> (Vec<(&'static str, &'static str
     } else if path.starts_with("/api/") {
         (vec![("content-type", "application/json")], Body::from("{}"))
     } else {
-        (vec![("content-type", "application/x-www-form-urlencoded")], Body::from("probe=1"))
+        (
+            vec![("content-type", "application/x-www-form-urlencoded")],
+            Body::from("probe=1"),
+        )
     }
 }
 

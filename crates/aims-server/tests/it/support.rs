@@ -65,7 +65,10 @@ impl Reply {
 
     /// The `code` of an error body.
     pub fn code(&self) -> String {
-        self.json()["error"]["code"].as_str().unwrap_or_default().to_owned()
+        self.json()["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     pub fn cookie(&self, name: &str) -> Option<String> {
@@ -83,7 +86,9 @@ pub async fn app(backend: Backend) -> TestApp {
 }
 
 pub async fn app_with(backend: Backend, config: ServerConfig) -> TestApp {
-    let db = fresh(backend).await.expect("test database (is PostgreSQL running?)");
+    let db = fresh(backend)
+        .await
+        .expect("test database (is PostgreSQL running?)");
     let clock = Arc::new(FixedClock::new(T0));
     let mut users = HashMap::new();
     let mut tokens = HashMap::new();
@@ -104,15 +109,33 @@ pub async fn app_with(backend: Backend, config: ServerConfig) -> TestApp {
             .unwrap();
         let (_, secret) = db
             .store
-            .create_token(&ctx, user.id, NewApiToken { name: "tests".into(), expires_in_days: 30 })
+            .create_token(
+                &ctx,
+                user.id,
+                NewApiToken {
+                    name: "tests".into(),
+                    expires_in_days: 30,
+                },
+            )
             .await
             .unwrap();
         users.insert(*role, user);
         tokens.insert(*role, secret);
     }
-    let state = AppState::new(db.store.clone(), clock.clone(), config, Some(db.signer.verifier()));
+    let state = AppState::new(
+        db.store.clone(),
+        clock.clone(),
+        config,
+        Some(db.signer.verifier()),
+    );
     let app = aims_server::app(state);
-    TestApp { db, app, clock, users, tokens }
+    TestApp {
+        db,
+        app,
+        clock,
+        users,
+        tokens,
+    }
 }
 
 impl TestApp {
@@ -132,11 +155,20 @@ impl TestApp {
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        let response = self.app.clone().oneshot(request.body(body).unwrap()).await.unwrap();
+        let response = self
+            .app
+            .clone()
+            .oneshot(request.body(body).unwrap())
+            .await
+            .unwrap();
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = to_bytes(response.into_body(), usize::MAX).await.unwrap();
-        Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
     }
 
     pub fn token(&self, role: Role) -> &str {
@@ -144,7 +176,14 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str, role: Role) -> Reply {
-        self.send(Method::GET, path, Some(self.token(role)), &[], Body::empty()).await
+        self.send(
+            Method::GET,
+            path,
+            Some(self.token(role)),
+            &[],
+            Body::empty(),
+        )
+        .await
     }
 
     pub async fn json(&self, method: Method, path: &str, role: Role, body: &Value) -> Reply {
@@ -161,7 +200,12 @@ impl TestApp {
     /// Registers a system through the API and returns its JSON.
     pub async fn create_system(&self, name: &str) -> Value {
         let reply = self
-            .json(Method::POST, "/api/v1/systems", Role::MlEngineer, &serde_json::json!({"name": name, "purpose": "testing"}))
+            .json(
+                Method::POST,
+                "/api/v1/systems",
+                Role::MlEngineer,
+                &serde_json::json!({"name": name, "purpose": "testing"}),
+            )
             .await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
         reply.json()
@@ -169,24 +213,40 @@ impl TestApp {
 
     /// Signs in through the login form; returns the session cookie and the CSRF token.
     pub async fn browser_login(&self, username: &str, password: &str) -> (String, String) {
-        let page = self.send(Method::GET, "/login", None, &[], Body::empty()).await;
+        let page = self
+            .send(Method::GET, "/login", None, &[], Body::empty())
+            .await;
         let login_cookie = page.cookie("aims_login_csrf").unwrap();
         let login_cookie = login_cookie.split(';').next().unwrap().to_owned();
         let token = login_cookie.split_once('=').unwrap().1.to_owned();
-        let form = format!("username={username}&password={}&csrf_token={token}&next=/systems", password.replace(' ', "+"));
+        let form = format!(
+            "username={username}&password={}&csrf_token={token}&next=/systems",
+            password.replace(' ', "+")
+        );
         let reply = self
             .send(
                 Method::POST,
                 "/login",
                 None,
-                &[("content-type", "application/x-www-form-urlencoded"), ("cookie", &login_cookie)],
+                &[
+                    ("content-type", "application/x-www-form-urlencoded"),
+                    ("cookie", &login_cookie),
+                ],
                 Body::from(form),
             )
             .await;
         assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
         let session = reply.cookie("aims_session").unwrap();
         let session = session.split(';').next().unwrap().to_owned();
-        let page = self.send(Method::GET, "/systems", None, &[("cookie", &session)], Body::empty()).await;
+        let page = self
+            .send(
+                Method::GET,
+                "/systems",
+                None,
+                &[("cookie", &session)],
+                Body::empty(),
+            )
+            .await;
         let csrf = page
             .body
             .split("name=\"csrf_token\" value=\"")

@@ -1,6 +1,8 @@
 //! The AI system register.
 
-use aims_core::ai_system::{AiSystemFields, AiSystemFilter, AiSystemPatch, LifecycleStage, OrgRole};
+use aims_core::ai_system::{
+    AiSystemFields, AiSystemFilter, AiSystemPatch, LifecycleStage, OrgRole,
+};
 use aims_store::{AiSystemSort, ListParams, SortOrder, StoreError};
 
 use crate::contract;

@@ -8,7 +8,11 @@ use crate::contract;
 use crate::support::*;
 
 fn fields(name: &str) -> AiSystemFields {
-    AiSystemFields { name: name.into(), purpose: "p".into(), ..AiSystemFields::blank() }
+    AiSystemFields {
+        name: name.into(),
+        purpose: "p".into(),
+        ..AiSystemFields::blank()
+    }
 }
 
 contract! {

@@ -1,7 +1,7 @@
 //! Runs each contract test once per backend.
 
-pub use aims_store::testing::{TestDb, fresh};
 pub use aims_store::Backend;
+pub use aims_store::testing::{TestDb, fresh};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
@@ -33,5 +33,7 @@ macro_rules! contract {
 }
 
 pub async fn db(backend: Backend) -> TestDb {
-    fresh(backend).await.expect("test database (is PostgreSQL running?)")
+    fresh(backend)
+        .await
+        .expect("test database (is PostgreSQL running?)")
 }

@@ -11,8 +11,16 @@ use crate::support::*;
 const PASSWORD: &str = "correct horse battery staple";
 
 async fn alice(db: &TestDb) -> aims_core::user::User {
-    let new_user = NewUser { username: "Alice".into(), display_name: String::new(), role: Role::Admin, password: PASSWORD.into() };
-    db.store.create_user(&TestDb::system_ctx(T0), new_user).await.unwrap()
+    let new_user = NewUser {
+        username: "Alice".into(),
+        display_name: String::new(),
+        role: Role::Admin,
+        password: PASSWORD.into(),
+    };
+    db.store
+        .create_user(&TestDb::system_ctx(T0), new_user)
+        .await
+        .unwrap()
 }
 
 contract! {

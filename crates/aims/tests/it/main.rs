@@ -1,0 +1,7 @@
+//! The `aims` binary as a user runs it: init, the register, the ledger, the server, and
+//! what happens when things go wrong (tampering, missing keys, a killed server).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod cli;
+mod server;
+mod support;
