@@ -645,6 +645,22 @@ impl Store {
         }))
     }
 
+    /// Display names by ledger actor (`user:<id>`), for showing who did what. The ledger
+    /// itself keeps only ids, so names can change or be erased without touching it.
+    pub async fn actor_names(
+        &self,
+    ) -> Result<std::collections::HashMap<String, String>, StoreError> {
+        let rows = sqlx::query("SELECT id, display_name FROM users")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let id: String = row.try_get("id")?;
+                Ok((format!("user:{id}"), row.try_get("display_name")?))
+            })
+            .collect()
+    }
+
     pub(crate) async fn all_user_states(
         &self,
     ) -> Result<Vec<(String, serde_json::Value)>, StoreError> {

@@ -9,6 +9,7 @@ use crate::error::ApiError;
 const CSS: &str = include_str!("../../static/aims.css");
 const HTMX: &str = include_str!("../../static/htmx.min.js");
 const UI_JS: &str = include_str!("../../static/aims.js");
+const FAVICON: &str = include_str!("../../static/favicon.svg");
 
 /// Serves one embedded asset with a long cache lifetime (names change with content).
 pub async fn asset(Path(file): Path<String>) -> Result<impl IntoResponse, ApiError> {
@@ -16,6 +17,7 @@ pub async fn asset(Path(file): Path<String>) -> Result<impl IntoResponse, ApiErr
         "aims.css" => (CSS, "text/css; charset=utf-8"),
         "htmx.min.js" => (HTMX, "text/javascript; charset=utf-8"),
         "aims.js" => (UI_JS, "text/javascript; charset=utf-8"),
+        "favicon.svg" => (FAVICON, "image/svg+xml"),
         _ => return Err(ApiError::not_found(format!("no static file `{file}`"))),
     };
     Ok((

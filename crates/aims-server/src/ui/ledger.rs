@@ -24,6 +24,7 @@ pub async fn page(
         .recent_entries(query.before, query.limit.unwrap_or(50))
         .await?;
     let older = entries.last().map(|e| e.seq).filter(|seq| *seq > 0);
+    let entries = crate::ui::history::rows(&state, entries).await?;
     let vkey = state.verifier().map(|v| v.to_vkey());
     render(
         &state,

@@ -3,6 +3,7 @@
 //! same functions the JSON API calls.
 
 pub mod assets;
+pub mod history;
 pub mod ledger;
 pub mod session;
 pub mod systems;
@@ -108,7 +109,7 @@ pub async fn dashboard(State(state): State<AppState>, current: CurrentUser) -> A
     let today = format_date(state.clock().now().date());
     let counts = state.store().counts(&today).await?;
     let recent = if current.can(Permission::LedgerRead) {
-        state.store().recent_entries(None, 8).await?
+        history::rows(&state, state.store().recent_entries(None, 8).await?).await?
     } else {
         Vec::new()
     };

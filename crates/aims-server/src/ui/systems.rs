@@ -262,7 +262,11 @@ pub async fn show(
         serde_urlencoded::from_str(uri.query().unwrap_or("")).unwrap_or_default();
     let id = parse_id(&id)?;
     let system = state.store().get_ai_system(id).await?;
-    let history = state.store().history("ai_system", &id.to_string()).await?;
+    let history = crate::ui::history::rows(
+        &state,
+        state.store().history("ai_system", &id.to_string()).await?,
+    )
+    .await?;
     let labels = context! {
         lifecycle_stage => system.fields.lifecycle_stage.label(),
         org_role => system.fields.org_role.label(),

@@ -137,7 +137,9 @@ async fn edit_page(
     status: StatusCode,
 ) -> ApiResult<Response> {
     let user = state.store().get_user(id).await?;
-    let history = state.store().history("user", &id.to_string()).await?;
+    let history =
+        crate::ui::history::rows(state, state.store().history("user", &id.to_string()).await?)
+            .await?;
     let tokens = state.store().list_tokens(Some(id)).await?;
     let mut response = render(
         state,

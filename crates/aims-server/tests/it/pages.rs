@@ -48,6 +48,9 @@ both_backends! {
         assert!(edit.body.contains(r#"name="version" value="1""#));
         let saved = app.send(Method::POST, &format!("/systems/{id}"), None, &[FORM, cookie], system_form("Credit+scoring+v2", "&version=1", &csrf)).await;
         assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+        let detail = app.send(Method::GET, &format!("/systems/{id}"), None, &[cookie], Body::empty()).await;
+        assert!(detail.body.contains("changed name"), "the history says what changed");
+        assert!(detail.body.contains(">ML engineer</span>"), "and who changed it, by name");
         let stale = app.send(Method::POST, &format!("/systems/{id}"), None, &[FORM, cookie], system_form("Lost+edit", "&version=1", &csrf)).await;
         assert_eq!(stale.status, StatusCode::CONFLICT);
         assert!(stale.body.contains("Lost edit"), "the user's input is kept");

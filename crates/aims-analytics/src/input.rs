@@ -1,0 +1,362 @@
+//! Reading CSV and Parquet files as a stream of Arrow record batches, with only the needed columns.
+
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+use crate::error::{Error, Result};
+use crate::spec::{ColumnType, DatasetSpec, InputSpec};
+
+/// The two file formats the engine reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Parquet,
+}
+
+/// An opened data file: its format and full schema, ready to stream any subset of its columns.
+#[derive(Debug, Clone)]
+pub struct DataSource {
+    path: PathBuf,
+    format: Format,
+    schema: SchemaRef,
+    input: InputSpec,
+    rows_hint: Option<u64>,
+}
+
+/// A boxed stream of batches, so callers stay non-generic.
+pub type BatchIter = Box<dyn Iterator<Item = Result<RecordBatch>> + Send>;
+
+impl DataSource {
+    /// Opens a file, checks that it is non-empty and works out its schema.
+    ///
+    /// CSV column types come from the spec where declared and are inferred from the first
+    /// `input.infer_rows` records otherwise; Parquet carries its own schema.
+    pub fn open(path: &Path, spec: &DatasetSpec) -> Result<Self> {
+        let io = |source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let metadata = std::fs::metadata(path).map_err(io)?;
+        if metadata.len() == 0 {
+            return Err(Error::EmptyFile {
+                path: path.to_path_buf(),
+            });
+        }
+        let format = match spec.input.format.as_deref() {
+            Some("csv") => Format::Csv,
+            Some("parquet") => Format::Parquet,
+            Some(other) => {
+                return Err(Error::SpecRule {
+                    path: path.to_path_buf(),
+                    message: format!("input.format '{other}' is not csv or parquet"),
+                });
+            }
+            None => match path
+                .extension()
+                .and_then(|e| e.to_str())
+                .map(str::to_ascii_lowercase)
+                .as_deref()
+            {
+                Some("csv") | Some("txt") | Some("tsv") => Format::Csv,
+                Some("parquet") | Some("pq") => Format::Parquet,
+                _ => {
+                    return Err(Error::UnknownFormat {
+                        path: path.to_path_buf(),
+                    });
+                }
+            },
+        };
+        let (schema, rows_hint) = match format {
+            Format::Csv => (
+                csv_schema(path, spec)?,
+                csv_rows_estimate(path, metadata.len()),
+            ),
+            Format::Parquet => {
+                let file = File::open(path).map_err(io)?;
+                let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+                    .map_err(|e| parquet_error(path, &e))?;
+                let rows = builder.metadata().file_metadata().num_rows();
+                (
+                    builder.schema().clone(),
+                    Some(u64::try_from(rows).unwrap_or(0)),
+                )
+            }
+        };
+        if rows_hint == Some(0) {
+            return Err(Error::NoRows {
+                path: path.to_path_buf(),
+            });
+        }
+        Ok(Self {
+            path: path.to_path_buf(),
+            format,
+            schema,
+            input: spec.input.clone(),
+            rows_hint,
+        })
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The file's format.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// The full schema of the file.
+    pub fn schema(&self) -> &SchemaRef {
+        &self.schema
+    }
+
+    /// Row count: exact for Parquet (from its footer), an estimate for CSV (file size over the
+    /// mean length of the first lines, rounded up by a quarter), used to plan memory.
+    pub fn rows_hint(&self) -> Option<u64> {
+        self.rows_hint
+    }
+
+    /// Whether [`Self::rows_hint`] is exact.
+    pub fn rows_exact(&self) -> bool {
+        self.format == Format::Parquet
+    }
+
+    /// Every column name, in file order.
+    pub fn column_names(&self) -> Vec<String> {
+        self.schema
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect()
+    }
+
+    /// The data type of a column.
+    pub fn data_type(&self, column: &str) -> Result<&DataType> {
+        self.require(&[column.to_owned()])?;
+        self.schema
+            .field_with_name(column)
+            .map(|f| f.data_type())
+            .map_err(|_| self.missing(column))
+    }
+
+    /// Fails with an error naming the first column that the file lacks.
+    pub fn require(&self, columns: &[String]) -> Result<()> {
+        for column in columns {
+            if self.schema.index_of(column).is_err() {
+                return Err(self.missing(column));
+            }
+        }
+        Ok(())
+    }
+
+    fn missing(&self, column: &str) -> Error {
+        let names = self.column_names();
+        let mut found = names
+            .iter()
+            .take(12)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        if names.len() > 12 {
+            found.push_str(", ...");
+        }
+        // One column whose name contains another common delimiter almost always means the
+        // file uses a different delimiter than the spec declares.
+        let hint = if self.format == Format::Csv && names.len() == 1 {
+            let name = &names[0];
+            match [';', '\t', '|', ','].iter().find(|d| name.contains(**d)) {
+                Some(d) => format!(
+                    "; the header has one column containing {d:?}: is input.delimiter right?"
+                ),
+                None => String::new(),
+            }
+        } else {
+            String::new()
+        };
+        Error::MissingColumn {
+            path: self.path.clone(),
+            column: column.to_owned(),
+            found,
+            hint,
+        }
+    }
+
+    /// Streams batches holding only `columns` (looked up by name in each batch), so unread
+    /// columns are never decoded (Parquet) or never materialised (CSV).
+    pub fn batches(&self, columns: &[String]) -> Result<BatchIter> {
+        self.require(columns)?;
+        let mut indices: Vec<usize> = columns
+            .iter()
+            .filter_map(|c| self.schema.index_of(c).ok())
+            .collect();
+        indices.sort_unstable();
+        indices.dedup();
+        let path = self.path.clone();
+        match self.format {
+            Format::Csv => {
+                let file = File::open(&self.path).map_err(|source| Error::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+                let reader = arrow::csv::ReaderBuilder::new(self.schema.clone())
+                    .with_header(self.input.header)
+                    .with_delimiter(first_byte(&self.input.delimiter))
+                    .with_quote(first_byte(&self.input.quote))
+                    .with_batch_size(self.input.batch_size)
+                    .with_null_regex(null_regex(&self.input)?)
+                    .with_projection(indices)
+                    .build(BufReader::with_capacity(1 << 20, file))
+                    .map_err(|e| csv_error(&path, &e))?;
+                Ok(Box::new(
+                    reader.map(move |r| r.map_err(|e| csv_error(&path, &e))),
+                ))
+            }
+            Format::Parquet => {
+                let file = File::open(&self.path).map_err(|source| Error::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+                let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+                    .map_err(|e| parquet_error(&path, &e))?;
+                let mask = ProjectionMask::roots(builder.parquet_schema(), indices);
+                let reader = builder
+                    .with_projection(mask)
+                    .with_batch_size(self.input.batch_size)
+                    .build()
+                    .map_err(|e| parquet_error(&path, &e))?;
+                Ok(Box::new(reader.map(move |r| {
+                    r.map_err(|e| parquet_arrow_error(&path, &e))
+                })))
+            }
+        }
+    }
+}
+
+/// Estimates a CSV file's rows from the mean length of the lines in its first 64 KiB.
+fn csv_rows_estimate(path: &Path, size: u64) -> Option<u64> {
+    let mut head = vec![0u8; 64 * 1024];
+    let mut file = File::open(path).ok()?;
+    let read = file.read(&mut head).ok()?;
+    let lines = head[..read].iter().filter(|b| **b == b'\n').count().max(1) as u64;
+    let mean = (read as u64 / lines).max(1);
+    Some(size / mean + size / mean / 4 + 1)
+}
+
+fn first_byte(s: &str) -> u8 {
+    s.as_bytes().first().copied().unwrap_or(b',')
+}
+
+fn null_regex(input: &InputSpec) -> Result<regex::Regex> {
+    let mut alternatives = vec![String::new()];
+    alternatives.extend(input.null_values.iter().map(|v| regex::escape(v)));
+    let pattern = format!("^(?:{})$", alternatives.join("|"));
+    regex::Regex::new(&pattern).map_err(|e| Error::Invalid(format!("bad null_values: {e}")))
+}
+
+fn csv_error(path: &Path, e: &arrow::error::ArrowError) -> Error {
+    Error::Csv {
+        path: path.to_path_buf(),
+        message: clean_arrow_message(&e.to_string()),
+    }
+}
+
+fn parquet_error(path: &Path, e: &parquet::errors::ParquetError) -> Error {
+    Error::Parquet {
+        path: path.to_path_buf(),
+        message: e.to_string().to_lowercase(),
+    }
+}
+
+fn parquet_arrow_error(path: &Path, e: &arrow::error::ArrowError) -> Error {
+    Error::Parquet {
+        path: path.to_path_buf(),
+        message: clean_arrow_message(&e.to_string()),
+    }
+}
+
+/// Arrow prefixes messages with its error kind ("Csv error: ..."); keep the substance, lowercased
+/// at the start to match this crate's style.
+fn clean_arrow_message(message: &str) -> String {
+    let trimmed = message
+        .split_once(" error: ")
+        .map(|(_, rest)| rest)
+        .unwrap_or(message)
+        .trim();
+    let mut chars = trimmed.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().collect::<String>() + chars.as_str(),
+        None => String::new(),
+    }
+}
+
+/// Works out a CSV schema: inference over the first records, then the spec's declared types.
+fn csv_schema(path: &Path, spec: &DatasetSpec) -> Result<SchemaRef> {
+    let input = &spec.input;
+    let mut file = File::open(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    // Reject bad UTF-8 in the header before arrow does, so the message can say "line 1".
+    let mut head = vec![0u8; 64 * 1024];
+    let read = file.read(&mut head).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    head.truncate(read);
+    if input.header {
+        let line_end = head.iter().position(|b| *b == b'\n').unwrap_or(head.len());
+        if let Err(e) = std::str::from_utf8(&head[..line_end]) {
+            return Err(Error::Csv {
+                path: path.to_path_buf(),
+                message: format!(
+                    "invalid utf-8 in the header (line 1) at byte {}",
+                    e.valid_up_to()
+                ),
+            });
+        }
+    }
+    file.seek(SeekFrom::Start(0)).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let format = arrow::csv::reader::Format::default()
+        .with_header(input.header)
+        .with_delimiter(first_byte(&input.delimiter))
+        .with_quote(first_byte(&input.quote))
+        .with_null_regex(null_regex(input)?);
+    let (inferred, records) = format
+        .infer_schema(BufReader::new(file), Some(input.infer_rows))
+        .map_err(|e| csv_error(path, &e))?;
+    if records == 0 {
+        return Err(Error::NoRows {
+            path: path.to_path_buf(),
+        });
+    }
+    let fields: Vec<Field> = inferred
+        .fields()
+        .iter()
+        .map(|f| {
+            let declared = spec.columns.get(f.name()).and_then(|c| c.column_type);
+            let data_type = match declared {
+                Some(ColumnType::Integer) => DataType::Int64,
+                Some(ColumnType::Float) => DataType::Float64,
+                Some(ColumnType::String) => DataType::Utf8,
+                Some(ColumnType::Boolean) => DataType::Boolean,
+                Some(ColumnType::Timestamp) => DataType::Timestamp(TimeUnit::Microsecond, None),
+                // An all-null sample says nothing about the type: read it as text.
+                None if f.data_type() == &DataType::Null => DataType::Utf8,
+                None => f.data_type().clone(),
+            };
+            Field::new(f.name(), data_type, true)
+        })
+        .collect();
+    Ok(Arc::new(Schema::new(fields)))
+}

@@ -1,0 +1,486 @@
+//! Numerical building blocks reproducing numpy and scipy definitions (summation order, bin edges,
+//! quantile interpolation, divergences), so results match the Python tools to rounding.
+
+/// numpy's pairwise summation (the algorithm behind `np.sum` and `np.mean` on float arrays):
+/// blocks of up to 128 values summed with eight accumulators, larger ranges split in halves.
+/// Matching it keeps our sums equal to numpy's to the last bit in the common case.
+pub fn pairwise_sum(a: &[f64]) -> f64 {
+    let n = a.len();
+    if n < 8 {
+        let mut res = 0.0;
+        for x in a {
+            res += x;
+        }
+        res
+    } else if n <= 128 {
+        let mut r = [0.0f64; 8];
+        r.copy_from_slice(&a[..8]);
+        let mut i = 8;
+        while i < n - (n % 8) {
+            for (j, acc) in r.iter_mut().enumerate() {
+                *acc += a[i + j];
+            }
+            i += 8;
+        }
+        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        while i < n {
+            res += a[i];
+            i += 1;
+        }
+        res
+    } else {
+        let mut n2 = n / 2;
+        n2 -= n2 % 8;
+        pairwise_sum(&a[..n2]) + pairwise_sum(&a[n2..])
+    }
+}
+
+/// Mean as `np.mean`.
+pub fn mean(a: &[f64]) -> f64 {
+    pairwise_sum(a) / a.len() as f64
+}
+
+/// Standard deviation as `np.std(a, ddof=ddof)`.
+pub fn std(a: &[f64], ddof: f64) -> f64 {
+    let m = mean(a);
+    let squares: Vec<f64> = a.iter().map(|x| (x - m) * (x - m)).collect();
+    (pairwise_sum(&squares) / (a.len() as f64 - ddof)).sqrt()
+}
+
+/// `np.linspace(start, stop, num)` with its exact arithmetic: `i * step + start`, last = stop.
+pub fn linspace(start: f64, stop: f64, num: usize) -> Vec<f64> {
+    if num == 0 {
+        return Vec::new();
+    }
+    if num == 1 {
+        return vec![start];
+    }
+    let div = (num - 1) as f64;
+    let delta = stop - start;
+    let step = delta / div;
+    let mut out: Vec<f64> = (0..num)
+        .map(|i| {
+            if step == 0.0 {
+                (i as f64 / div) * delta + start
+            } else {
+                i as f64 * step + start
+            }
+        })
+        .collect();
+    out[num - 1] = stop;
+    out
+}
+
+/// numpy's automatic bin-width rules used by the drift presets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinRule {
+    /// `bins="sturges"`: width = range / (log2 n + 1).
+    Sturges,
+    /// `bins="doane"`: Sturges corrected for skewness.
+    Doane,
+}
+
+/// `np.histogram_bin_edges(a, bins=rule)` for finite data; `integer` mirrors numpy's rule that an
+/// integer array never gets bins narrower than 1.
+pub fn histogram_bin_edges(a: &[f64], rule: BinRule, integer: bool) -> Vec<f64> {
+    if a.is_empty() {
+        return linspace(0.0, 1.0, 2);
+    }
+    let (mut first, mut last) = a
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
+            (lo.min(x), hi.max(x))
+        });
+    if first == last {
+        first -= 0.5;
+        last += 0.5;
+    }
+    let ptp = a.iter().cloned().fold(f64::NEG_INFINITY, f64::max)
+        - a.iter().cloned().fold(f64::INFINITY, f64::min);
+    let n = a.len() as f64;
+    let mut width = match rule {
+        BinRule::Sturges => ptp / (n.log2() + 1.0),
+        BinRule::Doane => {
+            if a.len() > 2 {
+                let sg1 = (6.0 * (n - 2.0) / ((n + 1.0) * (n + 3.0))).sqrt();
+                let sigma = std(a, 0.0);
+                if sigma > 0.0 {
+                    let m = mean(a);
+                    let cubes: Vec<f64> = a
+                        .iter()
+                        .map(|x| {
+                            let t = (x - m) / sigma;
+                            t * t * t
+                        })
+                        .collect();
+                    let g1 = mean(&cubes);
+                    ptp / (1.0 + n.log2() + (1.0 + g1.abs() / sg1).log2())
+                } else {
+                    0.0
+                }
+            } else {
+                0.0
+            }
+        }
+    };
+    let bins = if width != 0.0 {
+        if integer && width < 1.0 {
+            width = 1.0;
+        }
+        ((last - first) / width).ceil() as usize
+    } else {
+        1
+    };
+    linspace(first, last, bins.max(1) + 1)
+}
+
+/// `np.histogram_bin_edges(a, bins="sturges")` from the data's range and size alone.
+pub fn sturges_edges(min: f64, max: f64, n: usize, integer: bool) -> Vec<f64> {
+    let (mut first, mut last) = (min, max);
+    if first == last {
+        first -= 0.5;
+        last += 0.5;
+    }
+    let ptp = max - min;
+    let mut width = ptp / ((n as f64).log2() + 1.0);
+    let bins = if width != 0.0 {
+        if integer && width < 1.0 {
+            width = 1.0;
+        }
+        ((last - first) / width).ceil() as usize
+    } else {
+        1
+    };
+    linspace(first, last, bins.max(1) + 1)
+}
+
+/// `np.histogram(a, bins=edges)[0]` for explicit edges: bin i holds `edges[i] <= x < edges[i+1]`,
+/// the last bin also holds its right edge, values outside are dropped. `sorted` must be ascending.
+pub fn histogram_sorted(sorted: &[f64], edges: &[f64]) -> Vec<u64> {
+    if edges.len() < 2 {
+        return Vec::new();
+    }
+    let mut cum: Vec<usize> = edges[..edges.len() - 1]
+        .iter()
+        .map(|e| search_left(sorted, *e))
+        .collect();
+    cum.push(search_right(sorted, edges[edges.len() - 1]));
+    cum.windows(2).map(|w| (w[1] - w[0]) as u64).collect()
+}
+
+/// Weighted form of [`histogram_sorted`] over (value, count) runs sorted by value.
+pub fn histogram_runs(runs: &[(f64, u64)], edges: &[f64]) -> Vec<u64> {
+    let nb = edges.len().saturating_sub(1);
+    let mut counts = vec![0u64; nb];
+    if nb == 0 {
+        return counts;
+    }
+    let last = edges[nb];
+    for &(x, c) in runs {
+        if x < edges[0] || x > last {
+            continue;
+        }
+        // Number of edges <= x, minus one, is the bin; the closed right edge goes to the last bin.
+        let idx = search_right(edges, x).saturating_sub(1).min(nb - 1);
+        counts[idx] += c;
+    }
+    counts
+}
+
+/// `np.searchsorted(a, v, side="left")`.
+pub fn search_left(a: &[f64], v: f64) -> usize {
+    a.partition_point(|x| *x < v)
+}
+
+/// `np.searchsorted(a, v, side="right")`.
+pub fn search_right(a: &[f64], v: f64) -> usize {
+    a.partition_point(|x| *x <= v)
+}
+
+/// `np.quantile(a, q)` with the default linear method on ascending data, including numpy's
+/// lerp that is evaluated from the nearer end for t >= 0.5.
+pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
+    let n = sorted.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    let virtual_index = q * (n - 1) as f64;
+    let lo = virtual_index.floor();
+    let lo_i = (lo as usize).min(n - 1);
+    let hi_i = (lo_i + 1).min(n - 1);
+    let t = virtual_index - lo;
+    let a = sorted[lo_i];
+    let b = sorted[hi_i];
+    let diff = b - a;
+    if t >= 0.5 {
+        b - diff * (1.0 - t)
+    } else {
+        a + diff * t
+    }
+}
+
+/// `scipy.special.rel_entr(x, y)`.
+pub fn rel_entr(x: f64, y: f64) -> f64 {
+    if x.is_nan() || y.is_nan() {
+        f64::NAN
+    } else if x > 0.0 && y > 0.0 {
+        x * (x / y).ln()
+    } else if x == 0.0 && y >= 0.0 {
+        0.0
+    } else {
+        f64::INFINITY
+    }
+}
+
+/// `scipy.stats.entropy(p, q)`: both normalised to sum 1, natural log.
+pub fn kl_divergence(p: &[f64], q: &[f64]) -> f64 {
+    let sp = pairwise_sum(p);
+    let sq = pairwise_sum(q);
+    let terms: Vec<f64> = p
+        .iter()
+        .zip(q)
+        .map(|(a, b)| rel_entr(a / sp, b / sq))
+        .collect();
+    pairwise_sum(&terms)
+}
+
+/// `scipy.spatial.distance.jensenshannon(p, q, base)`: a distance (square root of the
+/// divergence), inputs normalised, natural log unless a base is given.
+pub fn jensen_shannon(p: &[f64], q: &[f64], base: Option<f64>) -> f64 {
+    let sp = pairwise_sum(p);
+    let sq = pairwise_sum(q);
+    let pn: Vec<f64> = p.iter().map(|x| x / sp).collect();
+    let qn: Vec<f64> = q.iter().map(|x| x / sq).collect();
+    let m: Vec<f64> = pn.iter().zip(&qn).map(|(a, b)| (a + b) / 2.0).collect();
+    let left: Vec<f64> = pn.iter().zip(&m).map(|(a, b)| rel_entr(*a, *b)).collect();
+    let right: Vec<f64> = qn.iter().zip(&m).map(|(a, b)| rel_entr(*a, *b)).collect();
+    let mut js = pairwise_sum(&left) + pairwise_sum(&right);
+    if let Some(b) = base {
+        js /= b.ln();
+    }
+    (js / 2.0).sqrt()
+}
+
+/// Standard normal CDF as scipy's `ndtr` (Cephes): erfc in the tails, so that `1 - ndtr(z)`
+/// rounds the way scipy's does.
+pub fn ndtr(a: f64) -> f64 {
+    let x = a * std::f64::consts::FRAC_1_SQRT_2;
+    let z = x.abs();
+    if z < std::f64::consts::FRAC_1_SQRT_2 {
+        0.5 + 0.5 * statrs::function::erf::erf(x)
+    } else {
+        let y = 0.5 * statrs::function::erf::erfc(z);
+        if x > 0.0 { 1.0 - y } else { y }
+    }
+}
+
+/// Survival function of the chi-square distribution, `scipy.stats.chi2.sf(x, dof)`.
+pub fn chi2_sf(x: f64, dof: f64) -> f64 {
+    if x.is_nan() || dof <= 0.0 {
+        return f64::NAN;
+    }
+    if x <= 0.0 {
+        return 1.0;
+    }
+    if x.is_infinite() {
+        return 0.0;
+    }
+    statrs::function::gamma::gamma_ur(dof / 2.0, x / 2.0)
+}
+
+/// Sorts floats ascending (NaN last; callers drop NaN first).
+pub fn sort_floats(v: &mut Vec<f64>) {
+    *v = sorted_floats(std::mem::take(v));
+}
+
+/// Sorts floats ascending, reusing the vector's memory. Large inputs use an LSD radix sort on the
+/// order-preserving bit pattern, several times faster than a comparison sort on the millions of
+/// values a drift column holds; the keys are built in place, so the only extra memory is one
+/// scratch buffer.
+pub fn sorted_floats(mut v: Vec<f64>) -> Vec<f64> {
+    if v.len() < 4096 {
+        v.sort_unstable_by(|a, b| a.total_cmp(b));
+        return v;
+    }
+    // 13-bit digits: five scatter passes, with every digit histogram counted in one read.
+    const BITS: u32 = 13;
+    const BUCKETS: usize = 1 << BITS;
+    const PASSES: usize = 5;
+    let mut histograms = vec![[0usize; BUCKETS]; PASSES];
+    for x in &v {
+        let k = float_key(*x);
+        for (pass, h) in histograms.iter_mut().enumerate() {
+            h[((k >> (pass as u32 * BITS)) as usize) & (BUCKETS - 1)] += 1;
+        }
+    }
+    // Same size and alignment: collecting maps the buffer in place.
+    let mut keys: Vec<u64> = v.into_iter().map(float_key).collect();
+    let mut scratch = vec![0u64; keys.len()];
+    for (pass, counts) in histograms.iter().enumerate() {
+        // A digit shared by every key leaves the order unchanged: skip the pass.
+        if counts.contains(&keys.len()) {
+            continue;
+        }
+        let shift = pass as u32 * BITS;
+        let mut offsets = [0usize; BUCKETS];
+        let mut running = 0;
+        for (o, c) in offsets.iter_mut().zip(counts.iter()) {
+            *o = running;
+            running += c;
+        }
+        for k in &keys {
+            let d = ((k >> shift) as usize) & (BUCKETS - 1);
+            scratch[offsets[d]] = *k;
+            offsets[d] += 1;
+        }
+        std::mem::swap(&mut keys, &mut scratch);
+    }
+    drop(scratch);
+    keys.into_iter().map(float_from_key).collect()
+}
+
+/// Maps a float to a u64 whose unsigned order is the float's total order.
+fn float_key(x: f64) -> u64 {
+    let bits = x.to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | (1 << 63)
+    }
+}
+
+fn float_from_key(k: u64) -> f64 {
+    if k >> 63 == 1 {
+        f64::from_bits(k & !(1 << 63))
+    } else {
+        f64::from_bits(!k)
+    }
+}
+
+/// Neumaier's compensated sum: within a rounding of the exact sum, so it agrees with numpy's
+/// pairwise sum to ~1e-15 relative without storing the terms.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CompensatedSum {
+    sum: f64,
+    compensation: f64,
+}
+
+impl CompensatedSum {
+    pub fn add(&mut self, x: f64) {
+        let t = self.sum + x;
+        if self.sum.abs() >= x.abs() {
+            self.compensation += (self.sum - t) + x;
+        } else {
+            self.compensation += (x - t) + self.sum;
+        }
+        self.sum = t;
+    }
+
+    pub fn value(&self) -> f64 {
+        self.sum + self.compensation
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairwise_matches_naive_on_small_inputs() {
+        let v: Vec<f64> = (0..1000).map(|i| i as f64 * 0.5).collect();
+        assert_eq!(pairwise_sum(&v), 249_750.0);
+        assert_eq!(pairwise_sum(&[]), 0.0);
+    }
+
+    #[test]
+    fn radix_sort_matches_comparison_sort() {
+        let mut state = 12345u64;
+        let mut v: Vec<f64> = (0..20_000)
+            .map(|i| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let x = (state >> 11) as f64 / (1u64 << 53) as f64;
+                match i % 7 {
+                    0 => -x * 1e6,
+                    1 => 0.0,
+                    2 => -0.0,
+                    3 => f64::INFINITY,
+                    _ => x,
+                }
+            })
+            .collect();
+        let mut expected = v.clone();
+        expected.sort_by(|a, b| a.total_cmp(b));
+        sort_floats(&mut v);
+        assert!(
+            v.iter()
+                .zip(&expected)
+                .all(|(a, b)| a.to_bits() == b.to_bits())
+        );
+    }
+
+    #[test]
+    fn linspace_ends_exactly() {
+        let l = linspace(0.0, 1.0, 11);
+        assert_eq!(l.len(), 11);
+        assert_eq!(l[10], 1.0);
+        assert_eq!(l[3], 3.0 * 0.1);
+    }
+
+    #[test]
+    fn quantile_linear() {
+        let v = [1.0, 2.0, 3.0, 4.0];
+        assert_eq!(quantile_sorted(&v, 0.5), 2.5);
+        assert_eq!(quantile_sorted(&v, 0.0), 1.0);
+        assert_eq!(quantile_sorted(&v, 1.0), 4.0);
+    }
+
+    #[test]
+    fn histogram_closed_last_bin() {
+        let v = [0.0, 0.5, 1.0, 1.0, 2.0];
+        assert_eq!(histogram_sorted(&v, &[0.0, 1.0, 2.0]), vec![2, 3]);
+        let runs = [(0.0, 1), (0.5, 1), (1.0, 2), (2.0, 1)];
+        assert_eq!(histogram_runs(&runs, &[0.0, 1.0, 2.0]), vec![2, 3]);
+    }
+
+    #[test]
+    fn normal_tail() {
+        assert!((ndtr(0.0) - 0.5).abs() < 1e-16);
+        // statrs' erfc is good to about 5e-11 relative here, well inside the 1e-9 we promise.
+        let p = 2.0 * (1.0 - ndtr(1.959963984540054));
+        assert!((p - 0.05).abs() < 1e-10, "{p}");
+    }
+
+    #[test]
+    fn divergences_match_scipy() {
+        // scipy.spatial.distance.jensenshannon and scipy.stats.entropy on [.2 .3 .5] vs [.1 .6 .3].
+        let p = [0.2, 0.3, 0.5];
+        let q = [0.1, 0.6, 0.3];
+        assert!((jensen_shannon(&p, &q, None) - 0.215901330055803).abs() < 1e-15);
+        assert!((jensen_shannon(&p, &q, Some(2.0)) - 0.25932392561682444).abs() < 1e-15);
+        assert!((kl_divergence(&p, &q) - 0.18609809382700082).abs() < 1e-15);
+    }
+
+    #[test]
+    fn chi2_matches_scipy() {
+        for (x, k, expected) in [
+            (470.3, 5.0, 2.050223569367499e-99),
+            (1e-3, 3.0, 0.9999915920809419),
+            (20.0, 1.0, 7.744216431044088e-06),
+        ] {
+            let p = chi2_sf(x, k);
+            assert!(
+                (p / expected - 1.0).abs() < 1e-9,
+                "chi2.sf({x}, {k}) = {p:e}, scipy {expected:e}"
+            );
+        }
+    }
+
+    #[test]
+    fn chi2_survival() {
+        // chi2.sf(3.841458820694124, 1) = 0.05
+        assert!((chi2_sf(3.841458820694124, 1.0) - 0.05).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,489 @@
+//! Data quality (ISO/IEC 42001 A.7.4): completeness, uniqueness, validity, consistency,
+//! timeliness and summary statistics, from one streaming pass.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use arrow::array::{Array, RecordBatch};
+use arrow::row::{RowConverter, SortField};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::expr::Expr;
+use crate::num::{mean, pairwise_sum, quantile_sorted, sort_floats, std};
+use crate::stream::Partial;
+use crate::values::{Keys, column, format_number, to_f64};
+
+/// How the pass treats a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QualityKind {
+    Numeric,
+    Text,
+    Temporal,
+}
+
+/// What the pass needs per column.
+#[derive(Debug, Clone)]
+pub(crate) struct QualityColumn {
+    pub name: String,
+    pub kind: QualityKind,
+    /// Declared integer: values must be whole numbers.
+    pub integer: bool,
+}
+
+/// Aggregates of one column.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ColumnAgg {
+    pub nulls: u64,
+    pub type_invalid: u64,
+    pub values: Vec<f64>,
+    pub counts: HashMap<String, u64>,
+}
+
+/// Aggregates of the whole table.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct QualityPartial {
+    pub columns: Vec<ColumnAgg>,
+    pub row_hashes: HashSet<u128>,
+    pub rows: u64,
+    pub rows_with_missing: u64,
+    pub rules: Vec<(u64, u64)>,
+}
+
+impl QualityPartial {
+    pub fn new(columns: usize, rules: usize) -> Self {
+        Self {
+            columns: vec![ColumnAgg::default(); columns],
+            rules: vec![(0, 0); rules],
+            ..Default::default()
+        }
+    }
+
+    /// Adds one batch. `collect` marks the numeric columns whose values this pass keeps; `full`
+    /// is the first pass, which also counts nulls and categories, hashes rows and checks rules.
+    /// Later passes only gather the values of their own columns, to bound memory.
+    pub fn update(
+        &mut self,
+        columns: &[QualityColumn],
+        collect: &[bool],
+        full: bool,
+        rules: &[Expr],
+        batch: &RecordBatch,
+    ) -> Result<()> {
+        let n = batch.num_rows();
+        if !full {
+            for ((spec, agg), keep) in columns.iter().zip(self.columns.iter_mut()).zip(collect) {
+                if !keep {
+                    continue;
+                }
+                let values = to_f64(column(batch, &spec.name)?, &spec.name)?;
+                agg.values
+                    .extend(values.iter().flatten().filter(|v| !v.is_nan()));
+            }
+            return Ok(());
+        }
+        self.rows += n as u64;
+        let mut row_missing = vec![false; n];
+        for ((spec, agg), keep) in columns.iter().zip(self.columns.iter_mut()).zip(collect) {
+            let array = column(batch, &spec.name)?;
+            match spec.kind {
+                QualityKind::Numeric | QualityKind::Temporal => {
+                    let values = to_f64(array, &spec.name)?;
+                    for (i, missing) in row_missing.iter_mut().enumerate() {
+                        if array.is_null(i) {
+                            agg.nulls += 1;
+                            *missing = true;
+                        } else if values.is_null(i) {
+                            // Present in the file but not a number: a type violation.
+                            agg.type_invalid += 1;
+                        } else {
+                            let v = values.value(i);
+                            if v.is_nan() {
+                                agg.nulls += 1;
+                                *missing = true;
+                            } else {
+                                if spec.integer && v.fract() != 0.0 {
+                                    agg.type_invalid += 1;
+                                }
+                                if *keep {
+                                    agg.values.push(v);
+                                }
+                            }
+                        }
+                    }
+                }
+                QualityKind::Text => {
+                    let keys = Keys::new(array, &spec.name)?;
+                    let (local, nulls) = crate::values::count_keys(&keys);
+                    agg.nulls += nulls;
+                    if nulls > 0 {
+                        for (i, missing) in row_missing.iter_mut().enumerate() {
+                            if keys.is_missing(i) {
+                                *missing = true;
+                            }
+                        }
+                    }
+                    for (k, c) in local {
+                        *agg.counts.entry(k).or_default() += c;
+                    }
+                }
+            }
+        }
+        self.rows_with_missing += row_missing.iter().filter(|m| **m).count() as u64;
+        // Duplicate rows: every column of the batch goes through arrow's row format, whose bytes
+        // are equal exactly when the rows are (nulls equal to nulls, as pandas' duplicated()).
+        let arrays: Vec<arrow::array::ArrayRef> = columns
+            .iter()
+            .map(|c| column(batch, &c.name).cloned())
+            .collect::<Result<_>>()?;
+        let fields: Vec<SortField> = arrays
+            .iter()
+            .map(|a| SortField::new(a.data_type().clone()))
+            .collect();
+        let converter = RowConverter::new(fields)
+            .map_err(|e| Error::Invalid(format!("cannot compare rows: {e}")))?;
+        let rows = converter
+            .convert_columns(&arrays)
+            .map_err(|e| Error::Invalid(format!("cannot compare rows: {e}")))?;
+        self.row_hashes.reserve(n);
+        for i in 0..n {
+            let bytes = rows.row(i);
+            let bytes = bytes.as_ref();
+            // Two independent 64-bit hashes: a false "duplicate" needs both to collide.
+            let mut h1 = DefaultHasher::new();
+            bytes.hash(&mut h1);
+            let mut h2 = DefaultHasher::new();
+            0x5EED_u16.hash(&mut h2);
+            bytes.hash(&mut h2);
+            self.row_hashes
+                .insert((u128::from(h1.finish()) << 64) | u128::from(h2.finish()));
+        }
+        for (rule, counts) in rules.iter().zip(self.rules.iter_mut()) {
+            let bound = rule.bind(batch)?;
+            for i in 0..n {
+                if let Some(pass) = rule.eval_row(&bound, i) {
+                    counts.0 += 1;
+                    if pass {
+                        counts.1 += 1;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Partial for QualityPartial {
+    fn merge(&mut self, later: Self) -> Result<()> {
+        if self.columns.len() < later.columns.len() {
+            self.columns
+                .resize(later.columns.len(), ColumnAgg::default());
+        }
+        for (mine, theirs) in self.columns.iter_mut().zip(later.columns) {
+            mine.nulls += theirs.nulls;
+            mine.type_invalid += theirs.type_invalid;
+            mine.values.extend(theirs.values);
+            for (k, c) in theirs.counts {
+                *mine.counts.entry(k).or_default() += c;
+            }
+        }
+        self.row_hashes.extend(later.row_hashes);
+        self.rows += later.rows;
+        self.rows_with_missing += later.rows_with_missing;
+        if self.rules.len() < later.rules.len() {
+            self.rules.resize(later.rules.len(), (0, 0));
+        }
+        for (mine, theirs) in self.rules.iter_mut().zip(later.rules) {
+            mine.0 += theirs.0;
+            mine.1 += theirs.1;
+        }
+        Ok(())
+    }
+}
+
+/// Summary statistics as pandas' `describe` (std with ddof 1, linear quantiles).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub count: u64,
+    pub mean: f64,
+    pub std: Option<f64>,
+    pub min: f64,
+    pub q05: f64,
+    pub q25: f64,
+    pub q50: f64,
+    pub q75: f64,
+    pub q95: f64,
+    pub max: f64,
+}
+
+/// Summary of sorted values. The mean and standard deviation are summed in sorted order; numpy
+/// sums in file order, which differs only in the last bits.
+pub fn summarize(sorted: &[f64]) -> Option<Summary> {
+    if sorted.is_empty() {
+        return None;
+    }
+    Some(Summary {
+        count: sorted.len() as u64,
+        mean: mean(sorted),
+        std: (sorted.len() > 1).then(|| std(sorted, 1.0)),
+        min: sorted[0],
+        q05: quantile_sorted(sorted, 0.05),
+        q25: quantile_sorted(sorted, 0.25),
+        q50: quantile_sorted(sorted, 0.5),
+        q75: quantile_sorted(sorted, 0.75),
+        q95: quantile_sorted(sorted, 0.95),
+        max: sorted[sorted.len() - 1],
+    })
+}
+
+/// Data-quality results of one column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColumnQuality {
+    pub column: String,
+    pub kind: QualityKind,
+    pub nulls: u64,
+    pub null_share: f64,
+    /// 1 - null share.
+    pub completeness: f64,
+    pub distinct: u64,
+    /// Rows repeating an earlier value (first occurrences not counted), for key columns.
+    pub duplicate_values: Option<u64>,
+    pub type_violations: u64,
+    pub range_violations: u64,
+    pub set_violations: u64,
+    pub regex_violations: u64,
+    /// Values never seen in the reference (categorical columns, when a reference was given).
+    pub unseen_values: Option<u64>,
+    pub unseen_examples: Vec<String>,
+    /// Share of non-null values that are invalid (type, range, set or regex).
+    pub invalid_share: f64,
+    pub constant: bool,
+    pub summary: Option<Summary>,
+    /// Most frequent values, for text columns.
+    pub top_values: Vec<(String, u64)>,
+}
+
+/// A cross-field rule's outcome.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleResult {
+    pub name: String,
+    pub expr: String,
+    /// Rows where the rule could be judged (no null in what it reads).
+    pub applicable: u64,
+    pub passed: u64,
+    pub pass_share: Option<f64>,
+    pub mostly: f64,
+    pub pass: bool,
+}
+
+/// Timeliness against a fixed "now".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Timeliness {
+    pub column: String,
+    pub as_of: String,
+    pub newest_age_days: f64,
+    pub oldest_age_days: f64,
+    pub mean_age_days: f64,
+    pub stale_after_days: Option<f64>,
+    pub stale_share: Option<f64>,
+}
+
+/// The data-quality section of a report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QualityResult {
+    pub rows: u64,
+    pub column_count: usize,
+    pub missing_cells: u64,
+    /// 1 - missing cells / all cells (pandas' dataset completeness).
+    pub completeness: f64,
+    /// Rows with at least one missing cell, and their share of rows (Evidently's view).
+    pub rows_with_missing: u64,
+    pub rows_with_missing_share: f64,
+    /// Rows identical to an earlier row (pandas `duplicated()`; first occurrence not counted).
+    pub duplicate_rows: u64,
+    pub duplicate_row_share: f64,
+    pub columns: Vec<ColumnQuality>,
+    pub rules: Vec<RuleResult>,
+    pub timeliness: Option<Timeliness>,
+}
+
+/// Validity settings of one column.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Validity {
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub allowed: Option<Vec<String>>,
+    pub regex: Option<regex::Regex>,
+    pub key: bool,
+    pub reference: Option<BTreeMap<String, u64>>,
+}
+
+/// Turns the aggregates of one column into its results.
+pub(crate) fn column_result(
+    spec: &QualityColumn,
+    agg: &mut ColumnAgg,
+    rows: u64,
+    validity: &Validity,
+) -> ColumnQuality {
+    sort_floats(&mut agg.values);
+    let sorted = &agg.values;
+    let mut range_violations = 0u64;
+    let mut set_violations = 0u64;
+    let mut regex_violations = 0u64;
+    let mut unseen_values = None;
+    let mut unseen_examples = Vec::new();
+    let distinct;
+    let mut duplicate_values = None;
+    let non_null = rows - agg.nulls;
+    match spec.kind {
+        QualityKind::Numeric | QualityKind::Temporal => {
+            let mut d = 0u64;
+            let mut k = 0usize;
+            while k < sorted.len() {
+                let v = sorted[k];
+                // Runs are short for most columns: a linear scan beats a binary search.
+                let mut run = 1;
+                while k + run < sorted.len() && sorted[k + run] == v {
+                    run += 1;
+                }
+                d += 1;
+                if let Some(allowed) = &validity.allowed
+                    && !allowed
+                        .iter()
+                        .any(|a| crate::values::same_class(&format_number(v), a))
+                {
+                    set_violations += run as u64;
+                }
+                if validity.min.is_some_and(|lo| v < lo) || validity.max.is_some_and(|hi| v > hi) {
+                    range_violations += run as u64;
+                }
+                k += run;
+            }
+            distinct = d;
+            if validity.key {
+                duplicate_values = Some(rows - d - u64::from(agg.nulls > 0));
+            }
+        }
+        QualityKind::Text => {
+            distinct = agg.counts.len() as u64;
+            for (value, count) in &agg.counts {
+                if let Some(allowed) = &validity.allowed
+                    && !allowed.iter().any(|a| a == value)
+                {
+                    set_violations += count;
+                }
+                if let Some(re) = &validity.regex {
+                    let full = re
+                        .find(value)
+                        .is_some_and(|m| m.start() == 0 && m.end() == value.len());
+                    if !full {
+                        regex_violations += count;
+                    }
+                }
+                if let Ok(x) = value.trim().parse::<f64>()
+                    && (validity.min.is_some_and(|lo| x < lo)
+                        || validity.max.is_some_and(|hi| x > hi))
+                {
+                    range_violations += count;
+                }
+            }
+            if let Some(reference) = &validity.reference {
+                let mut unseen = 0;
+                let mut examples: Vec<&String> = Vec::new();
+                for (value, count) in &agg.counts {
+                    if !reference.contains_key(value) {
+                        unseen += count;
+                        examples.push(value);
+                    }
+                }
+                examples.sort();
+                unseen_examples = examples.into_iter().take(10).cloned().collect();
+                unseen_values = Some(unseen);
+            }
+            if validity.key {
+                duplicate_values = Some(rows - distinct - u64::from(agg.nulls > 0));
+            }
+        }
+    }
+    let invalid = agg.type_invalid + range_violations + set_violations + regex_violations;
+    let mut top: Vec<(String, u64)> = agg.counts.iter().map(|(k, v)| (k.clone(), *v)).collect();
+    top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    top.truncate(5);
+    ColumnQuality {
+        column: spec.name.clone(),
+        kind: spec.kind,
+        nulls: agg.nulls,
+        null_share: if rows > 0 {
+            agg.nulls as f64 / rows as f64
+        } else {
+            0.0
+        },
+        completeness: if rows > 0 {
+            1.0 - agg.nulls as f64 / rows as f64
+        } else {
+            0.0
+        },
+        distinct,
+        duplicate_values,
+        type_violations: agg.type_invalid,
+        range_violations,
+        set_violations,
+        regex_violations,
+        unseen_values,
+        unseen_examples,
+        invalid_share: if non_null > 0 {
+            invalid as f64 / non_null as f64
+        } else {
+            0.0
+        },
+        constant: distinct <= 1,
+        summary: if spec.kind == QualityKind::Numeric {
+            summarize(sorted)
+        } else {
+            None
+        },
+        top_values: top,
+    }
+}
+
+/// Timeliness of a timestamp column's values (seconds since the epoch).
+pub(crate) fn timeliness(
+    column: &str,
+    values: &[f64],
+    as_of: f64,
+    as_of_text: &str,
+    stale_after_days: Option<f64>,
+) -> Option<Timeliness> {
+    if values.is_empty() {
+        return None;
+    }
+    let newest = values.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let oldest = values.iter().cloned().fold(f64::INFINITY, f64::min);
+    let ages: Vec<f64> = values.iter().map(|t| (as_of - t) / 86_400.0).collect();
+    Some(Timeliness {
+        column: column.to_owned(),
+        as_of: as_of_text.to_owned(),
+        newest_age_days: (as_of - newest) / 86_400.0,
+        oldest_age_days: (as_of - oldest) / 86_400.0,
+        mean_age_days: pairwise_sum(&ages) / ages.len() as f64,
+        stale_after_days,
+        stale_share: stale_after_days
+            .map(|d| ages.iter().filter(|a| **a > d).count() as f64 / ages.len() as f64),
+    })
+}
+
+/// Categories of a reference file, for unseen-value checks.
+pub(crate) fn text_counts(
+    batch: &RecordBatch,
+    name: &str,
+    into: &mut BTreeMap<String, u64>,
+) -> Result<()> {
+    let array = column(batch, name)?;
+    let keys = Keys::new(array, name)?;
+    let (local, _) = crate::values::count_keys(&keys);
+    for (k, c) in local {
+        *into.entry(k).or_default() += c;
+    }
+    Ok(())
+}

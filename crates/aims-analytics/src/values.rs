@@ -1,0 +1,236 @@
+//! Typed access to Arrow columns: numbers as f64, categories as text keys, times as seconds.
+
+use std::borrow::Cow;
+
+use arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
+};
+use arrow::datatypes::{DataType, Float64Type, Int64Type, TimeUnit};
+
+use crate::error::{Error, Result};
+
+/// Looks a column up by name in a batch.
+pub(crate) fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a ArrayRef> {
+    batch
+        .column_by_name(name)
+        .ok_or_else(|| Error::Invalid(format!("column '{name}' is missing from a batch")))
+}
+
+/// Whether a type holds numbers (not text, not time).
+pub(crate) fn is_numeric(data_type: &DataType) -> bool {
+    data_type.is_numeric()
+}
+
+/// Whether a type holds integers.
+pub(crate) fn is_integer(data_type: &DataType) -> bool {
+    data_type.is_integer()
+}
+
+/// Whether a type holds points in time.
+pub(crate) fn is_temporal(data_type: &DataType) -> bool {
+    matches!(
+        data_type,
+        DataType::Timestamp(_, _) | DataType::Date32 | DataType::Date64
+    )
+}
+
+fn cast(array: &ArrayRef, to: &DataType, name: &str) -> Result<ArrayRef> {
+    arrow::compute::cast(array, to).map_err(|e| Error::UnsupportedType {
+        path: Default::default(),
+        column: name.to_owned(),
+        data_type: format!("{} ({e})", array.data_type()),
+        purpose: "this check".to_owned(),
+    })
+}
+
+/// The column as f64 values (nulls stay null). Times become seconds since the Unix epoch,
+/// booleans 0 and 1, and text that parses as a number is read as one.
+pub(crate) fn to_f64(array: &ArrayRef, name: &str) -> Result<Float64Array> {
+    let data_type = array.data_type();
+    if let DataType::Timestamp(unit, _) = data_type {
+        let raw = cast(array, &DataType::Int64, name)?;
+        let divisor = match unit {
+            TimeUnit::Second => 1.0,
+            TimeUnit::Millisecond => 1e3,
+            TimeUnit::Microsecond => 1e6,
+            TimeUnit::Nanosecond => 1e9,
+        };
+        let ints = raw.as_primitive::<Int64Type>();
+        return Ok(ints.iter().map(|v| v.map(|x| x as f64 / divisor)).collect());
+    }
+    if matches!(data_type, DataType::Date32 | DataType::Date64) {
+        let as_ts = cast(array, &DataType::Timestamp(TimeUnit::Second, None), name)?;
+        return to_f64(&as_ts, name);
+    }
+    if matches!(
+        data_type,
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(_, _)
+    ) {
+        // Text is parsed leniently: a value that is not a number becomes null, the caller's
+        // validity check counts it.
+        let text = to_text(array, name)?;
+        return Ok(text
+            .iter()
+            .map(|v| v.and_then(|s| s.trim().parse::<f64>().ok()))
+            .collect());
+    }
+    let floats = cast(array, &DataType::Float64, name)?;
+    Ok(floats.as_primitive::<Float64Type>().clone())
+}
+
+/// The column as UTF-8 text.
+pub(crate) fn to_text(array: &ArrayRef, name: &str) -> Result<StringArray> {
+    let cast_array = cast(array, &DataType::Utf8, name)?;
+    Ok(cast_array.as_string::<i32>().clone())
+}
+
+/// A column viewed as category keys: integers and whole floats print without a fraction, so
+/// `60` in one file and `60.0` in another are the same category.
+pub(crate) enum Keys {
+    Text(StringArray),
+    Int(Int64Array),
+    Float(Float64Array),
+    Bool(BooleanArray),
+}
+
+impl Keys {
+    pub(crate) fn new(array: &ArrayRef, name: &str) -> Result<Self> {
+        let data_type = array.data_type();
+        Ok(match data_type {
+            DataType::Boolean => Keys::Bool(array.as_boolean().clone()),
+            t if t.is_integer() => Keys::Int(
+                cast(array, &DataType::Int64, name)?
+                    .as_primitive::<Int64Type>()
+                    .clone(),
+            ),
+            t if t.is_floating() => Keys::Float(to_f64(array, name)?),
+            _ => Keys::Text(to_text(array, name)?),
+        })
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Keys::Text(a) => a.len(),
+            Keys::Int(a) => a.len(),
+            Keys::Float(a) => a.len(),
+            Keys::Bool(a) => a.len(),
+        }
+    }
+
+    /// Whether row `i` is null (or NaN).
+    pub(crate) fn is_missing(&self, i: usize) -> bool {
+        match self {
+            Keys::Text(a) => a.is_null(i),
+            Keys::Int(a) => a.is_null(i),
+            Keys::Float(a) => a.is_null(i) || a.value(i).is_nan(),
+            Keys::Bool(a) => a.is_null(i),
+        }
+    }
+
+    /// The key of row `i`, or None when null (NaN counts as null, as pandas does).
+    pub(crate) fn get(&self, i: usize) -> Option<Cow<'_, str>> {
+        match self {
+            Keys::Text(a) => a.is_valid(i).then(|| Cow::Borrowed(a.value(i))),
+            Keys::Int(a) => a.is_valid(i).then(|| Cow::Owned(a.value(i).to_string())),
+            Keys::Float(a) => {
+                if a.is_valid(i) && !a.value(i).is_nan() {
+                    Some(Cow::Owned(format_number(a.value(i))))
+                } else {
+                    None
+                }
+            }
+            Keys::Bool(a) => a
+                .is_valid(i)
+                .then(|| Cow::Borrowed(if a.value(i) { "true" } else { "false" })),
+        }
+    }
+}
+
+/// Counts the keys of a column: (count per key, nulls). Integers, floats and booleans are counted
+/// natively and formatted once per distinct value, not once per row.
+pub(crate) fn count_keys(keys: &Keys) -> (std::collections::HashMap<String, u64>, u64) {
+    use std::collections::HashMap;
+    let mut out: HashMap<String, u64> = HashMap::new();
+    let mut nulls = 0u64;
+    match keys {
+        Keys::Int(a) => {
+            let mut counts: HashMap<i64, u64> = HashMap::new();
+            for v in a.iter() {
+                match v {
+                    Some(x) => *counts.entry(x).or_default() += 1,
+                    None => nulls += 1,
+                }
+            }
+            out.extend(counts.into_iter().map(|(k, c)| (k.to_string(), c)));
+        }
+        Keys::Float(a) => {
+            let mut counts: HashMap<u64, u64> = HashMap::new();
+            for v in a.iter() {
+                match v {
+                    Some(x) if !x.is_nan() => {
+                        // -0.0 and 0.0 are one category, as in pandas.
+                        let x = if x == 0.0 { 0.0 } else { x };
+                        *counts.entry(x.to_bits()).or_default() += 1;
+                    }
+                    _ => nulls += 1,
+                }
+            }
+            out.extend(
+                counts
+                    .into_iter()
+                    .map(|(k, c)| (format_number(f64::from_bits(k)), c)),
+            );
+        }
+        Keys::Bool(a) => {
+            let (mut t, mut f) = (0u64, 0u64);
+            for v in a.iter() {
+                match v {
+                    Some(true) => t += 1,
+                    Some(false) => f += 1,
+                    None => nulls += 1,
+                }
+            }
+            if t > 0 {
+                out.insert("true".to_owned(), t);
+            }
+            if f > 0 {
+                out.insert("false".to_owned(), f);
+            }
+        }
+        Keys::Text(a) => {
+            let mut counts: HashMap<&str, u64> = HashMap::new();
+            for v in a.iter() {
+                match v {
+                    Some(s) => *counts.entry(s).or_default() += 1,
+                    None => nulls += 1,
+                }
+            }
+            out.extend(counts.into_iter().map(|(k, c)| (k.to_owned(), c)));
+        }
+    }
+    (out, nulls)
+}
+
+/// Formats a number the way keys and reports show it: whole numbers without a fraction.
+pub(crate) fn format_number(x: f64) -> String {
+    if x.is_finite() && x.fract() == 0.0 && x.abs() < 9.0e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
+}
+
+/// Whether a text key means the same class as a declared label (`1` matches `true`, `1.0`).
+pub(crate) fn same_class(key: &str, declared: &str) -> bool {
+    if key == declared {
+        return true;
+    }
+    let norm = |s: &str| -> Option<f64> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "true" => Some(1.0),
+            "false" => Some(0.0),
+            other => other.parse::<f64>().ok(),
+        }
+    };
+    matches!((norm(key), norm(declared)), (Some(a), Some(b)) if a == b)
+}

@@ -1,0 +1,124 @@
+//! Property tests: confusion counts sum to n, PSI is zero on identical inputs, and results do not
+//! depend on batch size or thread count.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use aims_analytics::drift::{Sample, evidently_psi, quantile_psi};
+use aims_analytics::{CheckKind, CheckRequest, DatasetSpec, run_check_with_spec};
+use proptest::prelude::*;
+
+use crate::common::{fixture, spec, spec_path};
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn confusion_counts_sum_to_n(rows in prop::collection::vec((0u8..2, 0u8..2, 0u8..3), 1..200)) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("d.csv");
+        let mut f = std::fs::File::create(&path).unwrap();
+        writeln!(f, "y,p,g").unwrap();
+        for (y, p, g) in &rows {
+            writeln!(f, "{y},{p},g{g}").unwrap();
+        }
+        drop(f);
+        let spec = DatasetSpec::from_toml(
+            "[columns.y]\nrole = \"label\"\n[columns.p]\nrole = \"prediction\"\n[columns.g]\nrole = \"sensitive\"\n",
+            std::path::Path::new("s.toml"),
+        ).unwrap();
+        let request = CheckRequest {
+            kind: CheckKind::Fairness,
+            data: path,
+            reference: None,
+            spec: PathBuf::from("s.toml"),
+            now_unix_seconds: None,
+        };
+        let report = run_check_with_spec(&request, &spec).unwrap();
+        let g = &report.fairness.unwrap().groupings[0];
+        let total: u64 = g.by_group.iter().map(|r| r.confusion.count()).sum();
+        prop_assert_eq!(total, rows.len() as u64);
+        let cells: f64 = g.by_group.iter().map(|r| r.confusion.weight.iter().sum::<f64>()).sum();
+        prop_assert_eq!(cells, rows.len() as f64);
+    }
+
+    #[test]
+    fn psi_is_zero_on_identical_inputs(values in prop::collection::vec(-1e6f64..1e6, 1..300)) {
+        let mut sorted = values.clone();
+        sorted.sort_by(|a, b| a.total_cmp(b));
+        let s = Sample { values: sorted.clone(), numeric: true, ..Default::default() };
+        prop_assert_eq!(evidently_psi(&s, &s).0, 0.0);
+        prop_assert_eq!(quantile_psi(&sorted, &sorted).unwrap().0, 0.0);
+    }
+}
+
+fn run_with(batch_size: usize, threads: usize) -> aims_analytics::CheckReport {
+    let mut spec = spec();
+    spec.input.batch_size = batch_size;
+    spec.fairness.bootstrap = None;
+    let request = CheckRequest {
+        kind: CheckKind::All,
+        data: fixture("cur.parquet"),
+        reference: Some(fixture("ref.parquet")),
+        spec: spec_path(),
+        now_unix_seconds: None,
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    pool.install(|| run_check_with_spec(&request, &spec).unwrap())
+}
+
+#[test]
+fn results_do_not_depend_on_batch_size_or_threads() {
+    let base = run_with(65_536, 2);
+    for (batch, threads) in [(1_000, 1), (777, 3), (4_096, 2)] {
+        let other = run_with(batch, threads);
+        assert_eq!(
+            base.fairness, other.fairness,
+            "fairness, batch {batch}, threads {threads}"
+        );
+        assert_eq!(
+            base.drift, other.drift,
+            "drift, batch {batch}, threads {threads}"
+        );
+        assert_eq!(
+            base.performance, other.performance,
+            "performance, batch {batch}, threads {threads}"
+        );
+        assert_eq!(
+            base.quality, other.quality,
+            "quality, batch {batch}, threads {threads}"
+        );
+        assert_eq!(
+            base.privacy, other.privacy,
+            "privacy, batch {batch}, threads {threads}"
+        );
+    }
+}
+
+#[test]
+fn several_passes_give_the_same_results_as_one() {
+    // A 1 MiB budget holds 65,536 values: with 2 x 10,000 rows that is 3 numeric columns a pass.
+    let one = run_with(65_536, 2);
+    let mut spec = spec();
+    spec.input.sample_budget_mb = 1;
+    spec.fairness.bootstrap = None;
+    let request = CheckRequest {
+        kind: CheckKind::All,
+        data: fixture("cur.parquet"),
+        reference: Some(fixture("ref.parquet")),
+        spec: spec_path(),
+        now_unix_seconds: None,
+    };
+    let many = run_check_with_spec(&request, &spec).unwrap();
+    assert!(
+        many.notes.iter().any(|n| n.contains("passes")),
+        "{:?}",
+        many.notes
+    );
+    assert_eq!(one.drift, many.drift);
+    assert_eq!(one.quality, many.quality);
+    assert_eq!(one.failures, many.failures);
+}
