@@ -784,7 +784,7 @@ fn run_drift(
         for (slot, index) in pass_columns.iter().enumerate() {
             let (name, kind, undeclared_integer) = &columns[*index];
             let mut kind = *kind;
-            if *undeclared_integer && ref_samples[slot].distinct() <= 10 {
+            if *undeclared_integer && ref_samples[slot].distinct_up_to(11) <= 10 {
                 to_categorical(&mut ref_samples[slot]);
                 to_categorical(&mut cur_samples[slot]);
                 for chunk in chunk_samples.iter_mut().flatten() {
@@ -1059,7 +1059,7 @@ fn run_quality(
     }
     let missing_cells: u64 = results.iter().map(|c| c.nulls).sum();
     let cells = rows as f64 * columns.len() as f64;
-    let duplicate_rows = rows - partial.row_hashes.len() as u64;
+    let duplicate_rows = rows - partial.distinct_rows();
     let rule_results: Vec<crate::quality::RuleResult> = spec
         .quality
         .rules
@@ -1120,6 +1120,7 @@ fn run_quality(
         rows,
         column_count: columns.len(),
         missing_cells,
+        missing_cells_per_row: missing_cells as f64 / rows as f64,
         completeness: if cells > 0.0 {
             1.0 - missing_cells as f64 / cells
         } else {

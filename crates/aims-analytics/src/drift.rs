@@ -186,6 +186,26 @@ impl Sample {
         self.len() == 0
     }
 
+    /// Distinct value count, counted up to `limit` (enough to compare with a threshold).
+    pub fn distinct_up_to(&self, limit: usize) -> usize {
+        if self.numeric {
+            let mut count = 0;
+            let mut last: Option<f64> = None;
+            for v in &self.values {
+                if last != Some(*v) {
+                    count += 1;
+                    last = Some(*v);
+                    if count >= limit {
+                        break;
+                    }
+                }
+            }
+            count
+        } else {
+            self.counts.len().min(limit)
+        }
+    }
+
     /// Distinct value count.
     pub fn distinct(&self) -> usize {
         if self.numeric {
@@ -420,7 +440,7 @@ fn evidently_bins(
     current: &Sample,
     feel_zeroes: bool,
 ) -> (Vec<f64>, Vec<f64>, Vec<String>) {
-    let (mut r, mut c, labels) = if reference.numeric && reference.distinct() > 20 {
+    let (mut r, mut c, labels) = if reference.numeric && reference.distinct_up_to(21) > 20 {
         // Sturges needs only the range and size of the combined data: both samples are sorted,
         // so their ends give it without building the combined array.
         let integer = reference.integer && current.integer;
@@ -1036,7 +1056,8 @@ pub(crate) fn apply(
 
 /// Evidently's default method for a column in DataDriftPreset.
 pub fn evidently_default_method(kind: ColumnKind, reference: &Sample, current: &Sample) -> Method {
-    let n_values = union_distinct(reference, current);
+    // Only "more than 5" matters, so counting stops at 6.
+    let n_values = union_distinct(reference, current, 6);
     let numeric = kind == ColumnKind::Numerical;
     if reference.len() <= 1000 {
         if numeric && n_values > 5 {
@@ -1053,7 +1074,8 @@ pub fn evidently_default_method(kind: ColumnKind, reference: &Sample, current: &
     }
 }
 
-fn union_distinct(reference: &Sample, current: &Sample) -> usize {
+/// Distinct values of both samples together, counted up to `limit`.
+fn union_distinct(reference: &Sample, current: &Sample, limit: usize) -> usize {
     if !reference.numeric {
         return category_counts(reference, current).0.len();
     }
@@ -1084,6 +1106,9 @@ fn union_distinct(reference: &Sample, current: &Sample) -> usize {
         if last != Some(x) {
             distinct += 1;
             last = Some(x);
+            if distinct >= limit {
+                break;
+            }
         }
     }
     distinct

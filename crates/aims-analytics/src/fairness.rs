@@ -156,7 +156,7 @@ impl FairnessPartial {
                 .iter()
                 .filter_map(|name| encoded.get(name.as_str()))
                 .collect();
-            let mut combined: HashMap<u64, Cell> = HashMap::new();
+            let mut combined: crate::values::FastMap<u64, Cell> = Default::default();
             for (i, u) in usable.iter().enumerate() {
                 let Some((cell_index, w)) = u else { continue };
                 let mut code: u64 = 0;
@@ -214,7 +214,7 @@ impl Partial for FairnessPartial {
 /// Dictionary-encodes one column of a batch: a code per row and the value of each code.
 fn encode(array: &arrow::array::ArrayRef, name: &str) -> Result<(Vec<u32>, Vec<String>)> {
     let keys = Keys::new(array, name)?;
-    let mut dict: HashMap<String, u32> = HashMap::new();
+    let mut dict: crate::values::FastMap<String, u32> = Default::default();
     let mut values: Vec<String> = Vec::new();
     let mut codes = Vec::with_capacity(keys.len());
     for i in 0..keys.len() {

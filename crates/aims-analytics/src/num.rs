@@ -293,50 +293,52 @@ pub fn sort_floats(v: &mut Vec<f64>) {
     *v = sorted_floats(std::mem::take(v));
 }
 
-/// Sorts floats ascending, reusing the vector's memory. Large inputs use an LSD radix sort on the
-/// order-preserving bit pattern, several times faster than a comparison sort on the millions of
-/// values a drift column holds; the keys are built in place, so the only extra memory is one
-/// scratch buffer.
-pub fn sorted_floats(mut v: Vec<f64>) -> Vec<f64> {
+/// Sorts floats ascending, reusing the vector's memory. Large inputs are sorted on their
+/// order-preserving bit patterns: one most-significant-digit radix pass on the 16 bits just below
+/// those every key shares, then a small comparison sort inside each bucket (a few values each on
+/// smooth data). That is three sequential passes and one scatter, several times faster than a
+/// comparison sort on the millions of values a drift column holds, with one scratch buffer.
+pub fn sorted_floats(v: Vec<f64>) -> Vec<f64> {
     if v.len() < 4096 {
+        let mut v = v;
         v.sort_unstable_by(|a, b| a.total_cmp(b));
         return v;
     }
-    // 13-bit digits: five scatter passes, with every digit histogram counted in one read.
-    const BITS: u32 = 13;
-    const BUCKETS: usize = 1 << BITS;
-    const PASSES: usize = 5;
-    let mut histograms = vec![[0usize; BUCKETS]; PASSES];
-    for x in &v {
-        let k = float_key(*x);
-        for (pass, h) in histograms.iter_mut().enumerate() {
-            h[((k >> (pass as u32 * BITS)) as usize) & (BUCKETS - 1)] += 1;
-        }
-    }
     // Same size and alignment: collecting maps the buffer in place.
-    let mut keys: Vec<u64> = v.into_iter().map(float_key).collect();
-    let mut scratch = vec![0u64; keys.len()];
-    for (pass, counts) in histograms.iter().enumerate() {
-        // A digit shared by every key leaves the order unchanged: skip the pass.
-        if counts.contains(&keys.len()) {
-            continue;
-        }
-        let shift = pass as u32 * BITS;
-        let mut offsets = [0usize; BUCKETS];
-        let mut running = 0;
-        for (o, c) in offsets.iter_mut().zip(counts.iter()) {
-            *o = running;
-            running += c;
-        }
-        for k in &keys {
-            let d = ((k >> shift) as usize) & (BUCKETS - 1);
-            scratch[offsets[d]] = *k;
-            offsets[d] += 1;
-        }
-        std::mem::swap(&mut keys, &mut scratch);
+    let keys: Vec<u64> = v.into_iter().map(float_key).collect();
+    let (lo, hi) = keys
+        .iter()
+        .fold((u64::MAX, u64::MIN), |(lo, hi), k| (lo.min(*k), hi.max(*k)));
+    if lo == hi {
+        return keys.into_iter().map(float_from_key).collect();
     }
-    drop(scratch);
-    keys.into_iter().map(float_from_key).collect()
+    const BITS: u32 = 16;
+    let shared = (lo ^ hi).leading_zeros();
+    let shift = 64u32.saturating_sub(shared + BITS);
+    let digit = |k: u64| ((k >> shift) & ((1 << BITS) - 1)) as usize;
+    let mut counts = vec![0usize; 1 << BITS];
+    for k in &keys {
+        counts[digit(*k)] += 1;
+    }
+    let mut starts = vec![0usize; (1 << BITS) + 1];
+    for d in 0..(1 << BITS) {
+        starts[d + 1] = starts[d] + counts[d];
+    }
+    let mut next = starts.clone();
+    let mut scratch = vec![0u64; keys.len()];
+    for k in &keys {
+        let d = digit(*k);
+        scratch[next[d]] = *k;
+        next[d] += 1;
+    }
+    drop(keys);
+    for d in 0..(1 << BITS) {
+        let bucket = &mut scratch[starts[d]..starts[d + 1]];
+        if bucket.len() > 1 {
+            bucket.sort_unstable();
+        }
+    }
+    scratch.into_iter().map(float_from_key).collect()
 }
 
 /// Maps a float to a u64 whose unsigned order is the float's total order.

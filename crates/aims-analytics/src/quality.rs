@@ -2,7 +2,7 @@
 //! timeliness and summary statistics, from one streaming pass.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::BuildHasherDefault;
 
 use arrow::array::{Array, RecordBatch};
 use arrow::row::{RowConverter, SortField};
@@ -45,7 +45,10 @@ pub(crate) struct ColumnAgg {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct QualityPartial {
     pub columns: Vec<ColumnAgg>,
-    pub row_hashes: HashSet<u128>,
+    /// Distinct row hashes seen (the merged aggregate).
+    pub row_hashes: HashSet<u128, BuildHasherDefault<PreHashed>>,
+    /// Row hashes of this partial's own batches, inserted into the set when merged.
+    pub new_hashes: Vec<u128>,
     pub rows: u64,
     pub rows_with_missing: u64,
     pub rules: Vec<(u64, u64)>,
@@ -146,18 +149,9 @@ impl QualityPartial {
         let rows = converter
             .convert_columns(&arrays)
             .map_err(|e| Error::Invalid(format!("cannot compare rows: {e}")))?;
-        self.row_hashes.reserve(n);
+        self.new_hashes.reserve(n);
         for i in 0..n {
-            let bytes = rows.row(i);
-            let bytes = bytes.as_ref();
-            // Two independent 64-bit hashes: a false "duplicate" needs both to collide.
-            let mut h1 = DefaultHasher::new();
-            bytes.hash(&mut h1);
-            let mut h2 = DefaultHasher::new();
-            0x5EED_u16.hash(&mut h2);
-            bytes.hash(&mut h2);
-            self.row_hashes
-                .insert((u128::from(h1.finish()) << 64) | u128::from(h2.finish()));
+            self.new_hashes.push(hash128(rows.row(i).as_ref()));
         }
         for (rule, counts) in rules.iter().zip(self.rules.iter_mut()) {
             let bound = rule.bind(batch)?;
@@ -188,7 +182,9 @@ impl Partial for QualityPartial {
                 *mine.counts.entry(k).or_default() += c;
             }
         }
+        self.row_hashes.extend(std::mem::take(&mut self.new_hashes));
         self.row_hashes.extend(later.row_hashes);
+        self.row_hashes.extend(later.new_hashes);
         self.rows += later.rows;
         self.rows_with_missing += later.rows_with_missing;
         if self.rules.len() < later.rules.len() {
@@ -199,6 +195,73 @@ impl Partial for QualityPartial {
             mine.1 += theirs.1;
         }
         Ok(())
+    }
+}
+
+impl QualityPartial {
+    /// Number of distinct rows seen.
+    pub fn distinct_rows(&self) -> u64 {
+        if self.new_hashes.is_empty() {
+            return self.row_hashes.len() as u64;
+        }
+        let mut all = self.row_hashes.clone();
+        all.extend(self.new_hashes.iter().copied());
+        all.len() as u64
+    }
+}
+
+/// A 128-bit hash of a row's bytes: two independent multiply-rotate lanes over 8-byte words,
+/// each finished with MurmurHash3's mixer. Rows are data, not attacker input, so speed wins over
+/// SipHash's keyed security; a false "duplicate" needs both 64-bit lanes to collide.
+pub(crate) fn hash128(bytes: &[u8]) -> u128 {
+    const K1: u64 = 0x9E37_79B9_7F4A_7C15;
+    const K2: u64 = 0xC2B2_AE3D_27D4_EB4F;
+    let mut a: u64 = 0x243F_6A88_85A3_08D3 ^ bytes.len() as u64;
+    let mut b: u64 = 0x1319_8A2E_0370_7344 ^ (bytes.len() as u64).rotate_left(32);
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        a = (a ^ w).wrapping_mul(K1).rotate_left(31);
+        b = (b ^ w).wrapping_mul(K2).rotate_left(27);
+    }
+    let tail = chunks.remainder();
+    if !tail.is_empty() {
+        let mut word = [0u8; 8];
+        word[..tail.len()].copy_from_slice(tail);
+        let w = u64::from_le_bytes(word) ^ ((tail.len() as u64) << 56);
+        a = (a ^ w).wrapping_mul(K1).rotate_left(31);
+        b = (b ^ w).wrapping_mul(K2).rotate_left(27);
+    }
+    let fmix = |mut h: u64| {
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xC4CE_B9FE_1A85_EC53);
+        h ^ (h >> 33)
+    };
+    (u128::from(fmix(a)) << 64) | u128::from(fmix(b ^ a.rotate_left(17)))
+}
+
+/// A hasher for values that are already hashes: folds the 128 bits to 64 instead of hashing again.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct PreHashed(u64);
+
+impl std::hash::Hasher for PreHashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Not used for u128 keys; a simple FNV-1a keeps it correct for anything else.
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01B3);
+        }
+    }
+
+    fn write_u128(&mut self, x: u128) {
+        self.0 = (x as u64) ^ ((x >> 64) as u64);
     }
 }
 
@@ -295,6 +358,9 @@ pub struct QualityResult {
     pub rows: u64,
     pub column_count: usize,
     pub missing_cells: u64,
+    /// Missing cells divided by rows: what Evidently's `DatasetMissingValueCount` calls its share
+    /// (it can exceed 1; it is not a share of cells).
+    pub missing_cells_per_row: f64,
     /// 1 - missing cells / all cells (pandas' dataset completeness).
     pub completeness: f64,
     /// Rows with at least one missing cell, and their share of rows (Evidently's view).
@@ -486,4 +552,26 @@ pub(crate) fn text_counts(
         *into.entry(k).or_default() += c;
     }
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn row_hash_separates_rows() {
+        let mut seen = std::collections::HashSet::new();
+        // Every length from 0 to 40 and every single-byte change must give a new hash.
+        for len in 0..40usize {
+            let base: Vec<u8> = (0..len as u8).collect();
+            assert!(seen.insert(hash128(&base)), "length {len}");
+            for i in 0..len {
+                let mut changed = base.clone();
+                changed[i] ^= 1;
+                assert!(seen.insert(hash128(&changed)), "length {len} byte {i}");
+            }
+        }
+        assert_eq!(hash128(b"same row"), hash128(b"same row"));
+    }
 }

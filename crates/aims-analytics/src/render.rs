@@ -55,8 +55,8 @@ impl CheckReport {
         let status = if self.passed { "PASSED" } else { "FAILED" };
         let _ = writeln!(
             out,
-            "aims check {:?}: {status} ({} failure(s))",
-            self.kind,
+            "aims check {}: {status} ({} failure(s))",
+            format!("{:?}", self.kind).to_lowercase(),
             self.failures.len()
         );
         let _ = writeln!(out, "data: {} ({} rows)", self.data, self.rows);

@@ -146,6 +146,47 @@ impl Keys {
     }
 }
 
+/// A fast non-cryptographic hasher (multiply-rotate over 8-byte words, after rustc's FxHash) for
+/// the per-batch count tables: keys come from the data, the tables live for one batch, and SipHash
+/// was the largest cost of counting categories.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct FastHasher(u64);
+
+impl std::hash::Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        // A final mix so the table's low bits depend on every input bit.
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
+        h ^ (h >> 33)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7C_C1_B7_27_22_0A_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+        }
+        for b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(K);
+        }
+    }
+
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7C_C1_B7_27_22_0A_95);
+    }
+
+    fn write_i64(&mut self, x: i64) {
+        self.write_u64(x as u64);
+    }
+}
+
+/// A hash map keyed with [`FastHasher`].
+pub(crate) type FastMap<K, V> =
+    std::collections::HashMap<K, V, std::hash::BuildHasherDefault<FastHasher>>;
+
 /// Counts the keys of a column: (count per key, nulls). Integers, floats and booleans are counted
 /// natively and formatted once per distinct value, not once per row.
 pub(crate) fn count_keys(keys: &Keys) -> (std::collections::HashMap<String, u64>, u64) {
@@ -154,7 +195,7 @@ pub(crate) fn count_keys(keys: &Keys) -> (std::collections::HashMap<String, u64>
     let mut nulls = 0u64;
     match keys {
         Keys::Int(a) => {
-            let mut counts: HashMap<i64, u64> = HashMap::new();
+            let mut counts: FastMap<i64, u64> = FastMap::default();
             for v in a.iter() {
                 match v {
                     Some(x) => *counts.entry(x).or_default() += 1,
@@ -164,7 +205,7 @@ pub(crate) fn count_keys(keys: &Keys) -> (std::collections::HashMap<String, u64>
             out.extend(counts.into_iter().map(|(k, c)| (k.to_string(), c)));
         }
         Keys::Float(a) => {
-            let mut counts: HashMap<u64, u64> = HashMap::new();
+            let mut counts: FastMap<u64, u64> = FastMap::default();
             for v in a.iter() {
                 match v {
                     Some(x) if !x.is_nan() => {
@@ -198,7 +239,7 @@ pub(crate) fn count_keys(keys: &Keys) -> (std::collections::HashMap<String, u64>
             }
         }
         Keys::Text(a) => {
-            let mut counts: HashMap<&str, u64> = HashMap::new();
+            let mut counts: FastMap<&str, u64> = FastMap::default();
             for v in a.iter() {
                 match v {
                     Some(s) => *counts.entry(s).or_default() += 1,

@@ -26,6 +26,9 @@ vocabulary! {
         SystemWrite => ("system_write", "Create and edit AI systems"),
         SystemArchive => ("system_archive", "Archive AI systems"),
         LedgerRead => ("ledger_read", "Read the audit trail and its proofs"),
+        ConformanceRead => ("conformance_read", "Read frameworks, controls, the SoA and readiness"),
+        ConformanceWrite => ("conformance_write", "Edit applied controls, SoA rows and clause records"),
+        SoaApprove => ("soa_approve", "Approve the Statement of Applicability"),
         UserAdmin => ("user_admin", "Manage users and their tokens"),
     }
 }
@@ -35,16 +38,27 @@ impl Role {
     pub fn allows(self, permission: Permission) -> bool {
         use Permission as P;
         match self {
-            Role::Admin => true,
+            // Approving the SoA is a governance decision (clause 6.1.3), not an IT one:
+            // administrators run the system but do not approve its content.
+            Role::Admin => !matches!(permission, P::SoaApprove),
             Role::GovernanceLead => !matches!(permission, P::UserAdmin),
             Role::RiskOwner | Role::MlEngineer => matches!(
                 permission,
-                P::Authenticated | P::SystemRead | P::SystemWrite | P::LedgerRead
+                P::Authenticated
+                    | P::SystemRead
+                    | P::SystemWrite
+                    | P::LedgerRead
+                    | P::ConformanceRead
+                    | P::ConformanceWrite
             ),
-            Role::Auditor | Role::ExternalAuditor => {
-                matches!(permission, P::Authenticated | P::SystemRead | P::LedgerRead)
-            }
-            Role::Viewer => matches!(permission, P::Authenticated | P::SystemRead),
+            Role::Auditor | Role::ExternalAuditor => matches!(
+                permission,
+                P::Authenticated | P::SystemRead | P::LedgerRead | P::ConformanceRead
+            ),
+            Role::Viewer => matches!(
+                permission,
+                P::Authenticated | P::SystemRead | P::ConformanceRead
+            ),
         }
     }
 
@@ -53,7 +67,11 @@ impl Role {
         !Permission::ALL.iter().any(|permission| {
             matches!(
                 permission,
-                Permission::SystemWrite | Permission::SystemArchive | Permission::UserAdmin
+                Permission::SystemWrite
+                    | Permission::SystemArchive
+                    | Permission::UserAdmin
+                    | Permission::ConformanceWrite
+                    | Permission::SoaApprove
             ) && self.allows(*permission)
         })
     }
@@ -64,9 +82,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn admin_has_everything_and_viewer_only_reads() {
+    fn admin_has_everything_but_approval_and_viewer_only_reads() {
         for permission in Permission::ALL {
-            assert!(Role::Admin.allows(*permission));
+            assert_eq!(
+                Role::Admin.allows(*permission),
+                *permission != Permission::SoaApprove
+            );
         }
         assert!(Role::Viewer.allows(Permission::SystemRead));
         assert!(!Role::Viewer.allows(Permission::LedgerRead));
@@ -81,6 +102,16 @@ mod tests {
         }
         assert!(!Role::GovernanceLead.allows(Permission::UserAdmin));
         assert!(!Role::GovernanceLead.is_read_only());
+    }
+
+    #[test]
+    fn only_governance_leads_approve_the_soa() {
+        let approvers: Vec<Role> = Role::ALL
+            .iter()
+            .copied()
+            .filter(|role| role.allows(Permission::SoaApprove))
+            .collect();
+        assert_eq!(approvers, [Role::GovernanceLead]);
     }
 
     #[test]

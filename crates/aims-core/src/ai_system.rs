@@ -262,7 +262,10 @@ mod tests {
     #[test]
     fn validation_trims_and_accepts_a_minimal_system() {
         let fields = valid().validated();
-        assert_eq!(fields.map(|f| f.name).ok().as_deref(), Some("Credit scoring"));
+        assert_eq!(
+            fields.map(|f| f.name).ok().as_deref(),
+            Some("Credit scoring")
+        );
     }
 
     #[test]

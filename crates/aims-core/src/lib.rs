@@ -7,7 +7,9 @@
 mod vocab;
 pub mod access;
 pub mod ai_system;
+pub mod control;
 pub mod error;
+pub mod soa;
 pub mod text;
 pub mod timefmt;
 pub mod user;

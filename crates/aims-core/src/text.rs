@@ -27,7 +27,12 @@ pub fn optional_line(errors: &mut ValidationErrors, field: &str, value: &str) ->
 }
 
 /// Trims and checks a multi-line field.
-pub fn long_text(errors: &mut ValidationErrors, field: &str, value: &str, required: bool) -> String {
+pub fn long_text(
+    errors: &mut ValidationErrors,
+    field: &str,
+    value: &str,
+    required: bool,
+) -> String {
     let trimmed = value.trim();
     if required && trimmed.is_empty() {
         errors.add(field, "is required");

@@ -10,10 +10,10 @@ use time::{Date, OffsetDateTime, UtcOffset};
 /// Formats an instant as `2026-12-04T22:25:06.123456Z`.
 pub fn format_instant(instant: OffsetDateTime) -> String {
     let utc = instant.to_offset(UtcOffset::UTC);
-    let format = format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
-    );
-    utc.format(&format).unwrap_or_else(|_| utc.unix_timestamp().to_string())
+    let format =
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
+    utc.format(&format)
+        .unwrap_or_else(|_| utc.unix_timestamp().to_string())
 }
 
 /// Parses any RFC 3339 instant.

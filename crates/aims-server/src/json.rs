@@ -88,6 +88,57 @@ fn missing_field_name(message: &str) -> Option<String> {
     rest.split('`').next().map(str::to_owned)
 }
 
+/// A JSON object of `T`'s fields plus the `version` the client last read, for updates with
+/// optimistic concurrency. (serde cannot combine `flatten` with `deny_unknown_fields`, so
+/// the version is taken out before `T`, which refuses unknown fields, reads the rest.)
+pub struct Versioned<T> {
+    pub version: i64,
+    pub fields: T,
+}
+
+impl<S, T> FromRequest<S> for Versioned<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let ApiJson(mut value) = ApiJson::<serde_json::Value>::from_request(request, state).await?;
+        let invalid = |message: &str| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_field",
+                message.to_owned(),
+            )
+            .with_field("version")
+        };
+        let object = value.as_object_mut().ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_field",
+                "the body must be a JSON object",
+            )
+        })?;
+        let version = match object.remove("version") {
+            Some(serde_json::Value::Number(number)) => number
+                .as_i64()
+                .ok_or_else(|| invalid("version: must be a whole number"))?,
+            Some(_) => return Err(invalid("version: must be a whole number")),
+            None => {
+                return Err(invalid(
+                    "missing field `version`: send the version you last read (0 for a new record)",
+                ));
+            }
+        };
+        let bytes = serde_json::to_vec(&value).map_err(|_| ApiError::internal())?;
+        Ok(Versioned {
+            version,
+            fields: parse(&bytes)?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -24,6 +24,11 @@ use crate::api;
         api::tokens::list, api::tokens::create, api::tokens::revoke,
         api::ledger::head, api::ledger::key, api::ledger::entries, api::ledger::proof,
         api::ledger::verify,
+        api::conformance::frameworks, api::conformance::framework_show, api::conformance::framework_oscal,
+        api::conformance::controls, api::conformance::control_create, api::conformance::control_show,
+        api::conformance::control_update, api::conformance::soa, api::conformance::soa_update,
+        api::conformance::soa_approve, api::conformance::soa_versions, api::conformance::soa_version,
+        api::conformance::soa_export, api::conformance::clauses, api::conformance::clause_update,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail, crate::error::ApiError)),
     modifiers(&BearerAuth),
@@ -33,6 +38,7 @@ use crate::api;
         (name = "users", description = "User administration"),
         (name = "account", description = "The signed-in user and their API tokens"),
         (name = "ledger", description = "The tamper-evident audit trail"),
+        (name = "conformance", description = "Frameworks, applied controls, the Statement of Applicability (6.1.3) and clause conformance"),
     )
 )]
 struct ApiDoc;

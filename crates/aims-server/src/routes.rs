@@ -7,7 +7,7 @@ use aims_core::access::Permission;
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::middleware::{Next, from_fn_with_state};
-use axum::routing::{MethodRouter, delete, get, patch, post};
+use axum::routing::{MethodRouter, delete, get, patch, post, put};
 
 use crate::state::AppState;
 use crate::{api, auth, ui};
@@ -31,263 +31,93 @@ pub struct RouteSpec {
 
 type Handler = MethodRouter<AppState>;
 
+// One route per line reads as a table, which is what this is.
+#[rustfmt::skip]
 fn table() -> Vec<(RouteSpec, Handler)> {
     use Permission as P;
     use RouteAccess::{Public, Requires};
     let r = |method: &'static str, path: &'static str, access: RouteAccess, handler: Handler| {
-        (
-            RouteSpec {
-                method,
-                path,
-                access,
-            },
-            handler,
-        )
+        (RouteSpec { method, path, access }, handler)
     };
     vec![
         // Operations
         r("GET", "/healthz", Public, get(api::ops::healthz)),
         r("GET", "/readyz", Public, get(api::ops::readyz)),
-        r(
-            "GET",
-            "/api/v1/openapi.json",
-            Public,
-            get(api::ops::openapi),
-        ),
+        r("GET", "/api/v1/openapi.json", Public, get(api::ops::openapi)),
         r("GET", "/static/{file}", Public, get(ui::assets::asset)),
         // JSON API
-        r(
-            "GET",
-            "/api/v1/me",
-            Requires(P::Authenticated),
-            get(api::me),
-        ),
-        r(
-            "GET",
-            "/api/v1/dashboard",
-            Requires(P::Authenticated),
-            get(api::dashboard),
-        ),
-        r(
-            "GET",
-            "/api/v1/systems",
-            Requires(P::SystemRead),
-            get(api::systems::list),
-        ),
-        r(
-            "POST",
-            "/api/v1/systems",
-            Requires(P::SystemWrite),
-            post(api::systems::create),
-        ),
-        r(
-            "GET",
-            "/api/v1/systems/{id}",
-            Requires(P::SystemRead),
-            get(api::systems::show),
-        ),
-        r(
-            "PATCH",
-            "/api/v1/systems/{id}",
-            Requires(P::SystemWrite),
-            patch(api::systems::update),
-        ),
-        r(
-            "POST",
-            "/api/v1/systems/{id}/archive",
-            Requires(P::SystemArchive),
-            post(api::systems::archive),
-        ),
-        r(
-            "POST",
-            "/api/v1/systems/{id}/restore",
-            Requires(P::SystemArchive),
-            post(api::systems::restore),
-        ),
-        r(
-            "GET",
-            "/api/v1/systems/{id}/history",
-            Requires(P::SystemRead),
-            get(api::systems::history),
-        ),
-        r(
-            "GET",
-            "/api/v1/users",
-            Requires(P::UserAdmin),
-            get(api::users::list),
-        ),
-        r(
-            "POST",
-            "/api/v1/users",
-            Requires(P::UserAdmin),
-            post(api::users::create),
-        ),
-        r(
-            "GET",
-            "/api/v1/users/{id}",
-            Requires(P::UserAdmin),
-            get(api::users::show),
-        ),
-        r(
-            "PATCH",
-            "/api/v1/users/{id}",
-            Requires(P::UserAdmin),
-            patch(api::users::update),
-        ),
-        r(
-            "GET",
-            "/api/v1/tokens",
-            Requires(P::Authenticated),
-            get(api::tokens::list),
-        ),
-        r(
-            "POST",
-            "/api/v1/tokens",
-            Requires(P::Authenticated),
-            post(api::tokens::create),
-        ),
-        r(
-            "DELETE",
-            "/api/v1/tokens/{id}",
-            Requires(P::Authenticated),
-            delete(api::tokens::revoke),
-        ),
-        r(
-            "GET",
-            "/api/v1/ledger/head",
-            Requires(P::LedgerRead),
-            get(api::ledger::head),
-        ),
-        r(
-            "GET",
-            "/api/v1/ledger/key",
-            Requires(P::LedgerRead),
-            get(api::ledger::key),
-        ),
-        r(
-            "GET",
-            "/api/v1/ledger/entries",
-            Requires(P::LedgerRead),
-            get(api::ledger::entries),
-        ),
-        r(
-            "GET",
-            "/api/v1/ledger/entries/{seq}/proof",
-            Requires(P::LedgerRead),
-            get(api::ledger::proof),
-        ),
-        r(
-            "POST",
-            "/api/v1/ledger/verify",
-            Requires(P::LedgerRead),
-            post(api::ledger::verify),
-        ),
+        r("GET", "/api/v1/me", Requires(P::Authenticated), get(api::me)),
+        r("GET", "/api/v1/dashboard", Requires(P::Authenticated), get(api::dashboard)),
+        r("GET", "/api/v1/systems", Requires(P::SystemRead), get(api::systems::list)),
+        r("POST", "/api/v1/systems", Requires(P::SystemWrite), post(api::systems::create)),
+        r("GET", "/api/v1/systems/{id}", Requires(P::SystemRead), get(api::systems::show)),
+        r("PATCH", "/api/v1/systems/{id}", Requires(P::SystemWrite), patch(api::systems::update)),
+        r("POST", "/api/v1/systems/{id}/archive", Requires(P::SystemArchive), post(api::systems::archive)),
+        r("POST", "/api/v1/systems/{id}/restore", Requires(P::SystemArchive), post(api::systems::restore)),
+        r("GET", "/api/v1/systems/{id}/history", Requires(P::SystemRead), get(api::systems::history)),
+        r("GET", "/api/v1/users", Requires(P::UserAdmin), get(api::users::list)),
+        r("POST", "/api/v1/users", Requires(P::UserAdmin), post(api::users::create)),
+        r("GET", "/api/v1/users/{id}", Requires(P::UserAdmin), get(api::users::show)),
+        r("PATCH", "/api/v1/users/{id}", Requires(P::UserAdmin), patch(api::users::update)),
+        r("GET", "/api/v1/tokens", Requires(P::Authenticated), get(api::tokens::list)),
+        r("POST", "/api/v1/tokens", Requires(P::Authenticated), post(api::tokens::create)),
+        r("DELETE", "/api/v1/tokens/{id}", Requires(P::Authenticated), delete(api::tokens::revoke)),
+        r("GET", "/api/v1/ledger/head", Requires(P::LedgerRead), get(api::ledger::head)),
+        r("GET", "/api/v1/ledger/key", Requires(P::LedgerRead), get(api::ledger::key)),
+        r("GET", "/api/v1/ledger/entries", Requires(P::LedgerRead), get(api::ledger::entries)),
+        r("GET", "/api/v1/ledger/entries/{seq}/proof", Requires(P::LedgerRead), get(api::ledger::proof)),
+        r("POST", "/api/v1/ledger/verify", Requires(P::LedgerRead), post(api::ledger::verify)),
+        r("GET", "/api/v1/frameworks", Requires(P::ConformanceRead), get(api::conformance::frameworks)),
+        r("GET", "/api/v1/frameworks/{id}", Requires(P::ConformanceRead), get(api::conformance::framework_show)),
+        r("GET", "/api/v1/frameworks/{id}/oscal", Requires(P::ConformanceRead), get(api::conformance::framework_oscal)),
+        r("GET", "/api/v1/controls", Requires(P::ConformanceRead), get(api::conformance::controls)),
+        r("POST", "/api/v1/controls", Requires(P::ConformanceWrite), post(api::conformance::control_create)),
+        r("GET", "/api/v1/controls/{id}", Requires(P::ConformanceRead), get(api::conformance::control_show)),
+        r("PUT", "/api/v1/controls/{id}", Requires(P::ConformanceWrite), put(api::conformance::control_update)),
+        r("GET", "/api/v1/soa", Requires(P::ConformanceRead), get(api::conformance::soa)),
+        r("PUT", "/api/v1/soa/{control_id}", Requires(P::ConformanceWrite), put(api::conformance::soa_update)),
+        r("POST", "/api/v1/soa/approve", Requires(P::SoaApprove), post(api::conformance::soa_approve)),
+        r("GET", "/api/v1/soa/versions", Requires(P::ConformanceRead), get(api::conformance::soa_versions)),
+        r("GET", "/api/v1/soa/versions/{number}", Requires(P::ConformanceRead), get(api::conformance::soa_version)),
+        r("GET", "/api/v1/soa/export", Requires(P::ConformanceRead), get(api::conformance::soa_export)),
+        r("GET", "/api/v1/clauses", Requires(P::ConformanceRead), get(api::conformance::clauses)),
+        r("PUT", "/api/v1/clauses/{id}", Requires(P::ConformanceWrite), put(api::conformance::clause_update)),
         // Web UI
         r("GET", "/login", Public, get(ui::session::login_page)),
         r("POST", "/login", Public, post(ui::session::login)),
-        r(
-            "POST",
-            "/logout",
-            Requires(P::Authenticated),
-            post(ui::session::logout),
-        ),
+        r("POST", "/logout", Requires(P::Authenticated), post(ui::session::logout)),
         r("GET", "/", Requires(P::Authenticated), get(ui::dashboard)),
-        r(
-            "GET",
-            "/systems",
-            Requires(P::SystemRead),
-            get(ui::systems::list),
-        ),
-        r(
-            "GET",
-            "/systems/new",
-            Requires(P::SystemWrite),
-            get(ui::systems::new_form),
-        ),
-        r(
-            "POST",
-            "/systems",
-            Requires(P::SystemWrite),
-            post(ui::systems::create),
-        ),
-        r(
-            "GET",
-            "/systems/{id}",
-            Requires(P::SystemRead),
-            get(ui::systems::show),
-        ),
-        r(
-            "GET",
-            "/systems/{id}/edit",
-            Requires(P::SystemWrite),
-            get(ui::systems::edit_form),
-        ),
-        r(
-            "POST",
-            "/systems/{id}",
-            Requires(P::SystemWrite),
-            post(ui::systems::update),
-        ),
-        r(
-            "POST",
-            "/systems/{id}/archive",
-            Requires(P::SystemArchive),
-            post(ui::systems::archive),
-        ),
-        r(
-            "POST",
-            "/systems/{id}/restore",
-            Requires(P::SystemArchive),
-            post(ui::systems::restore),
-        ),
-        r(
-            "GET",
-            "/admin/users",
-            Requires(P::UserAdmin),
-            get(ui::users::list),
-        ),
-        r(
-            "POST",
-            "/admin/users",
-            Requires(P::UserAdmin),
-            post(ui::users::create),
-        ),
-        r(
-            "GET",
-            "/admin/users/{id}",
-            Requires(P::UserAdmin),
-            get(ui::users::edit_form),
-        ),
-        r(
-            "POST",
-            "/admin/users/{id}",
-            Requires(P::UserAdmin),
-            post(ui::users::update),
-        ),
-        r(
-            "GET",
-            "/account/tokens",
-            Requires(P::Authenticated),
-            get(ui::tokens::list),
-        ),
-        r(
-            "POST",
-            "/account/tokens",
-            Requires(P::Authenticated),
-            post(ui::tokens::create),
-        ),
-        r(
-            "POST",
-            "/account/tokens/{id}/revoke",
-            Requires(P::Authenticated),
-            post(ui::tokens::revoke),
-        ),
-        r(
-            "GET",
-            "/ledger",
-            Requires(P::LedgerRead),
-            get(ui::ledger::page),
-        ),
+        r("GET", "/systems", Requires(P::SystemRead), get(ui::systems::list)),
+        r("GET", "/systems/new", Requires(P::SystemWrite), get(ui::systems::new_form)),
+        r("POST", "/systems", Requires(P::SystemWrite), post(ui::systems::create)),
+        r("GET", "/systems/{id}", Requires(P::SystemRead), get(ui::systems::show)),
+        r("GET", "/systems/{id}/edit", Requires(P::SystemWrite), get(ui::systems::edit_form)),
+        r("POST", "/systems/{id}", Requires(P::SystemWrite), post(ui::systems::update)),
+        r("POST", "/systems/{id}/archive", Requires(P::SystemArchive), post(ui::systems::archive)),
+        r("POST", "/systems/{id}/restore", Requires(P::SystemArchive), post(ui::systems::restore)),
+        r("GET", "/admin/users", Requires(P::UserAdmin), get(ui::users::list)),
+        r("POST", "/admin/users", Requires(P::UserAdmin), post(ui::users::create)),
+        r("GET", "/admin/users/{id}", Requires(P::UserAdmin), get(ui::users::edit_form)),
+        r("POST", "/admin/users/{id}", Requires(P::UserAdmin), post(ui::users::update)),
+        r("GET", "/account/tokens", Requires(P::Authenticated), get(ui::tokens::list)),
+        r("POST", "/account/tokens", Requires(P::Authenticated), post(ui::tokens::create)),
+        r("POST", "/account/tokens/{id}/revoke", Requires(P::Authenticated), post(ui::tokens::revoke)),
+        r("GET", "/ledger", Requires(P::LedgerRead), get(ui::ledger::page)),
+        r("GET", "/frameworks", Requires(P::ConformanceRead), get(ui::conformance::frameworks)),
+        r("GET", "/frameworks/{id}", Requires(P::ConformanceRead), get(ui::conformance::framework)),
+        r("GET", "/soa", Requires(P::ConformanceRead), get(ui::conformance::soa)),
+        r("POST", "/soa/approve", Requires(P::SoaApprove), post(ui::conformance::soa_approve)),
+        r("GET", "/soa/versions/{number}", Requires(P::ConformanceRead), get(ui::conformance::soa_version)),
+        r("GET", "/soa/controls/{control_id}", Requires(P::ConformanceWrite), get(ui::conformance::soa_edit)),
+        r("POST", "/soa/controls/{control_id}", Requires(P::ConformanceWrite), post(ui::conformance::soa_save)),
+        r("GET", "/controls", Requires(P::ConformanceRead), get(ui::conformance::controls)),
+        r("GET", "/controls/new", Requires(P::ConformanceWrite), get(ui::conformance::control_new)),
+        r("POST", "/controls", Requires(P::ConformanceWrite), post(ui::conformance::control_create)),
+        r("GET", "/controls/{id}", Requires(P::ConformanceRead), get(ui::conformance::control_edit)),
+        r("POST", "/controls/{id}", Requires(P::ConformanceWrite), post(ui::conformance::control_update)),
+        r("GET", "/clauses", Requires(P::ConformanceRead), get(ui::conformance::clauses)),
+        r("GET", "/clauses/{id}", Requires(P::ConformanceRead), get(ui::conformance::clause_edit)),
+        r("POST", "/clauses/{id}", Requires(P::ConformanceWrite), post(ui::conformance::clause_save)),
     ]
 }
 

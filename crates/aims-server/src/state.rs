@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use aims_catalog::Catalog;
 use aims_ledger::note::Verifier;
 use aims_store::Store;
 
@@ -14,6 +15,7 @@ pub struct AppState(Arc<Inner>);
 
 struct Inner {
     store: Store,
+    catalog: Catalog,
     clock: Arc<dyn Clock>,
     config: ServerConfig,
     templates: minijinja::Environment<'static>,
@@ -21,19 +23,26 @@ struct Inner {
 }
 
 impl AppState {
+    /// Builds the state, loading and validating the built-in framework libraries.
     pub fn new(
         store: Store,
         clock: Arc<dyn Clock>,
         config: ServerConfig,
         verifier: Option<Verifier>,
-    ) -> Self {
-        Self(Arc::new(Inner {
+    ) -> Result<Self, aims_catalog::Error> {
+        Ok(Self(Arc::new(Inner {
+            catalog: Catalog::builtin()?,
             store,
             clock,
             config,
             templates: crate::ui::templates(),
             verifier,
-        }))
+        })))
+    }
+
+    /// The framework libraries and crosswalks.
+    pub fn catalog(&self) -> &Catalog {
+        &self.0.catalog
     }
 
     pub fn store(&self) -> &Store {

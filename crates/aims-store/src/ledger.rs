@@ -458,6 +458,14 @@ impl Store {
         for (id, state) in self.all_token_states().await? {
             states.push((("api_token".to_owned(), id), state_hash(&state)?));
         }
+        for (key, state) in self
+            .control_states()
+            .await?
+            .into_iter()
+            .chain(self.conformance_states().await?)
+        {
+            states.push((key, state_hash(&state)?));
+        }
         Ok(states)
     }
 }

@@ -7,11 +7,13 @@
 //! commit; a failed one leaves neither rows nor entries.
 
 mod ai_system;
+mod control;
 mod db;
 mod error;
 mod ledger;
 mod migrate;
 mod password;
+mod soa;
 mod user;
 
 pub use ai_system::{AiSystemPage, AiSystemSort, ListParams, SortOrder};
@@ -19,6 +21,7 @@ pub use db::{Backend, Store, StoreOptions, redact_url as redact};
 pub use error::StoreError;
 pub use ledger::{Actor, HistoryEntry, LedgerHead, VerifyProblem, VerifyReport, WriteCtx, WriteTx};
 pub use password::{hash_password, verify_password};
+pub use soa::{ClauseRecord, ISO42001, LinkedControl, SoaRow, SoaVersion};
 pub use user::{AuthenticatedUser, LoginOutcome, NewSession, SessionInfo, ThrottlePolicy};
 
 /// Dashboard counts, computed in the database.
@@ -33,7 +36,15 @@ pub struct Counts {
 }
 
 /// Entity types whose current rows `verify` compares with their latest ledger entry.
-pub(crate) const TRACKED_ENTITIES: &[&str] = &["ai_system", "user", "api_token"];
+pub(crate) const TRACKED_ENTITIES: &[&str] = &[
+    "ai_system",
+    "user",
+    "api_token",
+    "applied_control",
+    "soa_row",
+    "soa_version",
+    "clause_record",
+];
 
 #[cfg(feature = "testing")]
 pub mod testing;

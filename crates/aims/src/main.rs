@@ -2,6 +2,7 @@
 //! users, tokens and the AI system register, and verify the audit trail.
 
 mod app;
+mod cmd_check;
 mod cmd_ledger;
 mod cmd_system;
 mod cmd_user;
@@ -59,6 +60,9 @@ enum Command {
     /// Verify the audit trail, write and check offline proofs.
     #[command(subcommand)]
     Ledger(cmd_ledger::LedgerCommand),
+    /// Check a data set (quality, fairness, drift, performance, privacy) against a spec;
+    /// exits 1 when a threshold fails, so it can gate a pipeline.
+    Check(cmd_check::CheckArgs),
     /// Print the OpenAPI document of the JSON API.
     Openapi,
 }
@@ -85,9 +89,14 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    if let Command::Openapi = cli.command {
-        print!("{}", aims_server::openapi_json());
-        return Ok(ExitCode::SUCCESS);
+    match cli.command {
+        Command::Openapi => {
+            print!("{}", aims_server::openapi_json());
+            return Ok(ExitCode::SUCCESS);
+        }
+        // Checks need no configuration or database: they read files and print a report.
+        Command::Check(args) => return cmd_check::run(args),
+        _ => {}
     }
     let flags = FlagOverrides {
         data_dir: cli.data_dir,
@@ -107,7 +116,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token(command) => cmd_user::run_token(&app, command).await,
         Command::System(command) => cmd_system::run(&app, *command).await,
         Command::Ledger(command) => cmd_ledger::run(&app, command).await,
-        Command::Openapi => Ok(ExitCode::SUCCESS),
+        Command::Openapi | Command::Check(_) => Ok(ExitCode::SUCCESS),
     }
 }
 

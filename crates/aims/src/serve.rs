@@ -62,7 +62,8 @@ pub async fn serve_store(
         demo_login: demo_login.clone(),
     };
     let verifier = crate::app::load_signer(&app.config.key_file())?.verifier();
-    let state = AppState::new(store, Arc::new(SystemClock), config, Some(verifier));
+    let state = AppState::new(store, Arc::new(SystemClock), config, Some(verifier))
+        .context("the built-in framework libraries do not load")?;
     let listener = tokio::net::TcpListener::bind(&app.config.bind)
         .await
         .with_context(|| format!("cannot listen on {}", app.config.bind))?;

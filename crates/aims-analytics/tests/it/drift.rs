@@ -253,3 +253,29 @@ fn unseen_category_in_current_is_reported() {
     let got = with_method("jensenshannon", &["region"], "evidently");
     assert!(!got["region"].unseen_categories.is_empty());
 }
+
+#[test]
+fn hellinger_follows_evidently() {
+    // Not in the stored fixtures: Evidently 0.7.23's `_hellinger_distance` re-run with numpy
+    // 2.4.6 on the same tables (density histograms on Sturges edges of the distinct values for
+    // numeric columns, sqrt(1 - sum sqrt(p q)) for categorical ones).
+    let got = with_method(
+        "hellinger",
+        &["age", "income", "credit_score", "region", "sex"],
+        "evidently",
+    );
+    for (column, expected) in [
+        ("age", 0.07213914493305955),
+        ("income", 0.06891741307025515),
+        ("credit_score", 0.09951192776039972),
+        ("region", 0.14292409663345912),
+        ("sex", 0.03168780213663276),
+    ] {
+        close(
+            got[column].value.unwrap(),
+            expected,
+            TOL,
+            &format!("hellinger {column}"),
+        );
+    }
+}

@@ -102,6 +102,43 @@ fn matches_pandas() {
         column("region").distinct,
         e["nunique_region"].as_u64().unwrap()
     );
+
+    // Evidently 0.7.23's DataSummaryPreset on the same table (reference/evidently_dq.json).
+    let ev = reference("evidently_dq.json");
+    let m = &ev["DatasetMissingValueCount()"];
+    assert_eq!(q.missing_cells as f64, m["count"].as_f64().unwrap());
+    close_json(
+        Some(q.missing_cells_per_row),
+        &m["share"],
+        TOL,
+        "evidently missing share",
+    );
+    assert_eq!(
+        q.duplicate_rows as f64,
+        ev["DuplicatedRowCount()"].as_f64().unwrap()
+    );
+    let constant = q.columns.iter().filter(|c| c.constant).count() as f64;
+    assert_eq!(constant, ev["ConstantColumnsCount()"].as_f64().unwrap());
+    close_json(
+        Some(s.mean),
+        &ev["MeanValue(column=income)"],
+        TOL,
+        "evidently mean",
+    );
+    close_json(s.std, &ev["StdValue(column=income)"], TOL, "evidently std");
+    close_json(
+        Some(s.q50),
+        &ev["QuantileValue(column=income,quantile=0.5)"],
+        TOL,
+        "evidently median",
+    );
+    let income = column("income");
+    assert_eq!(
+        income.nulls as f64,
+        ev["MissingValueCount(column=income)"]["count"]
+            .as_f64()
+            .unwrap()
+    );
 }
 
 #[test]

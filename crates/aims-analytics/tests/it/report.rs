@@ -116,3 +116,52 @@ fn regression_metrics() {
     assert_eq!(report.failures.len(), 1);
     assert_eq!(report.failures[0].metric, "mae");
 }
+
+#[test]
+fn renderings_cover_every_section() {
+    let report = run(CheckKind::All, "cur.parquet", Some("ref.parquet"), &spec());
+    let table = report.render_table();
+    for section in [
+        "DATA QUALITY",
+        "FAIRNESS",
+        "PERFORMANCE",
+        "DRIFT",
+        "PRIVACY",
+        "FAILURES",
+    ] {
+        assert!(table.contains(section), "table lacks {section}");
+    }
+    assert!(table.starts_with("aims check all: FAILED"));
+    let html = report.render_html();
+    for heading in [
+        "Data quality",
+        "Fairness",
+        "Performance",
+        "Drift",
+        "Privacy",
+        "Failures",
+    ] {
+        assert!(
+            html.contains(&format!("<h2>{heading}")),
+            "html lacks {heading}"
+        );
+    }
+    // One drift histogram per column, one selection-rate chart per grouping, one calibration curve.
+    assert_eq!(
+        html.matches("aria-label=\"reference and current shares\"")
+            .count(),
+        24
+    );
+    assert_eq!(
+        html.matches("aria-label=\"selection rate by group\"")
+            .count(),
+        4
+    );
+    assert_eq!(html.matches("aria-label=\"calibration curve\"").count(), 1);
+    let json: serde_json::Value = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["passed"], serde_json::Value::Bool(false));
+    assert_eq!(
+        json["failures"].as_array().unwrap().len(),
+        report.failures.len()
+    );
+}

@@ -1,6 +1,7 @@
 //! JSON API handlers under `/api/v1`. Each calls the store (the application layer) and
 //! nothing else; the web UI calls the same store functions.
 
+pub mod conformance;
 pub mod ledger;
 pub mod ops;
 pub mod systems;

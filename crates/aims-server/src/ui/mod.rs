@@ -3,6 +3,7 @@
 //! same functions the JSON API calls.
 
 pub mod assets;
+pub mod conformance;
 pub mod history;
 pub mod ledger;
 pub mod session;
@@ -44,7 +45,18 @@ pub(crate) fn templates() -> Environment<'static> {
         "users/list.html",
         "users/edit.html",
         "tokens.html",
-        "ledger.html"
+        "ledger.html",
+        "frameworks/list.html",
+        "frameworks/show.html",
+        "soa/list.html",
+        "soa/edit.html",
+        "soa/version.html",
+        "soa/table.html",
+        "soa/export.html",
+        "controls/list.html",
+        "controls/form.html",
+        "clauses/list.html",
+        "clauses/edit.html"
     );
     env
 }

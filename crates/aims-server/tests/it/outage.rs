@@ -96,7 +96,8 @@ async fn a_lost_database_gives_503_and_the_server_recovers() {
         Arc::new(FixedClock::new(T0)),
         ServerConfig::default(),
         None,
-    );
+    )
+    .unwrap();
     let proxied = TestApp {
         app: aims_server::app(state),
         ..app

@@ -127,7 +127,8 @@ pub async fn app_with(backend: Backend, config: ServerConfig) -> TestApp {
         clock.clone(),
         config,
         Some(db.signer.verifier()),
-    );
+    )
+    .unwrap();
     let app = aims_server::app(state);
     TestApp {
         db,

@@ -1,0 +1,159 @@
+//! Application functions for conformance shared by the API and the UI: the Annex A control
+//! list and clause list from the catalogue, SoA rows joined with control titles, and
+//! checks of requirement references against the catalogue.
+
+use aims_catalog::{Catalog, Requirement, RequirementKind};
+use aims_core::ValidationErrors;
+use aims_core::control::RequirementRef;
+use aims_store::{ClauseRecord, ISO42001, SoaRow};
+use serde::Serialize;
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// ISO/IEC 42001 as loaded; its absence is a packaging bug, reported as an internal error.
+pub fn iso42001(catalog: &Catalog) -> ApiResult<&aims_catalog::Framework> {
+    catalog.framework(ISO42001).ok_or_else(|| {
+        tracing::error!("the built-in catalogue has no {ISO42001}");
+        ApiError::internal()
+    })
+}
+
+/// The 38 Annex A controls, in the standard's order.
+pub fn annex_a(catalog: &Catalog) -> ApiResult<Vec<&Requirement>> {
+    Ok(iso42001(catalog)?
+        .sorted()
+        .filter(|r| r.kind == RequirementKind::Control)
+        .collect())
+}
+
+/// The clause requirements (clauses 4 to 10) that conformance is recorded against: the
+/// leaves, so 6.1.1 to 6.1.4 rather than 6.1.
+pub fn clause_requirements(catalog: &Catalog) -> ApiResult<Vec<&Requirement>> {
+    let framework = iso42001(catalog)?;
+    Ok(framework
+        .sorted()
+        .filter(|r| r.kind == RequirementKind::Clause && framework.children(&r.id).next().is_none())
+        .collect())
+}
+
+/// An SoA row with the control's title and area, as the UI and exports show it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SoaRowView {
+    pub title: String,
+    /// The Annex A area, such as `A.6.2`.
+    pub area: String,
+    pub area_title: String,
+    /// The matching Annex B guidance item.
+    pub guidance: Option<String>,
+    #[serde(flatten)]
+    pub row: SoaRow,
+}
+
+/// Joins stored SoA rows with the catalogue.
+pub fn soa_views(catalog: &Catalog, rows: Vec<SoaRow>) -> ApiResult<Vec<SoaRowView>> {
+    let framework = iso42001(catalog)?;
+    rows.into_iter()
+        .map(|row| {
+            let control = framework.requirement(&row.control_id).ok_or_else(|| {
+                ApiError::not_found(format!("no Annex A control `{}`", row.control_id))
+            })?;
+            let area = control
+                .parent
+                .as_deref()
+                .and_then(|parent| framework.requirement(parent));
+            Ok(SoaRowView {
+                title: control.title.clone(),
+                area: area.map(|a| a.id.clone()).unwrap_or_default(),
+                area_title: area.map(|a| a.title.clone()).unwrap_or_default(),
+                guidance: control.guidance.clone(),
+                row,
+            })
+        })
+        .collect()
+}
+
+/// The current SoA, every Annex A control in order.
+pub async fn current_soa(state: &AppState) -> ApiResult<Vec<SoaRowView>> {
+    let ids = control_ids(state.catalog())?;
+    soa_views(state.catalog(), state.store().soa_rows(&ids).await?)
+}
+
+pub fn control_ids(catalog: &Catalog) -> ApiResult<Vec<String>> {
+    Ok(annex_a(catalog)?.iter().map(|r| r.id.clone()).collect())
+}
+
+/// Refuses an Annex A id that the catalogue does not have.
+pub fn known_control(catalog: &Catalog, control_id: &str) -> ApiResult<()> {
+    if annex_a(catalog)?.iter().any(|r| r.id == control_id) {
+        Ok(())
+    } else {
+        Err(ApiError::not_found(format!(
+            "`{control_id}` is not an ISO/IEC 42001 Annex A control"
+        )))
+    }
+}
+
+/// Refuses a clause id that is not a clause requirement.
+pub fn known_clause(catalog: &Catalog, requirement_id: &str) -> ApiResult<()> {
+    if clause_requirements(catalog)?
+        .iter()
+        .any(|r| r.id == requirement_id)
+    {
+        Ok(())
+    } else {
+        Err(ApiError::not_found(format!(
+            "`{requirement_id}` is not an ISO/IEC 42001 clause requirement"
+        )))
+    }
+}
+
+/// A clause record with the clause's title and what the standard asks to be documented.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ClauseView {
+    pub title: String,
+    pub documented_information: Option<String>,
+    pub typical_evidence: Vec<String>,
+    #[serde(flatten)]
+    pub record: ClauseRecord,
+}
+
+pub async fn clauses(state: &AppState) -> ApiResult<Vec<ClauseView>> {
+    let requirements = clause_requirements(state.catalog())?;
+    let ids: Vec<String> = requirements.iter().map(|r| r.id.clone()).collect();
+    let records = state.store().clause_records(&ids).await?;
+    Ok(requirements
+        .into_iter()
+        .zip(records)
+        .map(|(requirement, record)| ClauseView {
+            title: requirement.title.clone(),
+            documented_information: requirement.documented_information.clone(),
+            typical_evidence: requirement.typical_evidence.clone(),
+            record,
+        })
+        .collect())
+}
+
+/// Checks every requirement reference of an applied control against the catalogue.
+pub fn check_references(
+    catalog: &Catalog,
+    references: &[RequirementRef],
+) -> Result<(), ValidationErrors> {
+    let mut errors = ValidationErrors::new();
+    for (index, reference) in references.iter().enumerate() {
+        let field = format!("requirements[{index}]");
+        match catalog.framework(&reference.framework) {
+            None => errors.add(&field, format!("no framework `{}`", reference.framework)),
+            Some(framework) if framework.requirement(&reference.requirement).is_none() => errors
+                .add(
+                    &field,
+                    format!(
+                        "`{}` has no requirement `{}`",
+                        framework.name, reference.requirement
+                    ),
+                ),
+            Some(_) => {}
+        }
+    }
+    errors.into_result(())
+}
