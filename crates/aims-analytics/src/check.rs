@@ -119,18 +119,39 @@ pub fn run_check(request: &CheckRequest) -> Result<CheckReport> {
     run_check_with_spec(request, &spec)
 }
 
+/// As [`run_check`], calling `progress` after every batch read (from the reading thread), so a
+/// terminal can show a progress bar. Each check makes its own passes over the files.
+pub fn run_check_with_progress(
+    request: &CheckRequest,
+    progress: crate::input::ProgressSink,
+) -> Result<CheckReport> {
+    let spec = DatasetSpec::from_path(&request.spec)?;
+    run(request, &spec, Some(progress))
+}
+
 /// As [`run_check`] with a spec already parsed.
 pub fn run_check_with_spec(request: &CheckRequest, spec: &DatasetSpec) -> Result<CheckReport> {
-    let data = DataSource::open(&request.data, spec)?;
+    run(request, spec, None)
+}
+
+fn run(
+    request: &CheckRequest,
+    spec: &DatasetSpec,
+    progress: Option<crate::input::ProgressSink>,
+) -> Result<CheckReport> {
+    let mut data = DataSource::open(&request.data, spec)?;
     let declared: Vec<String> = spec.columns.keys().cloned().collect();
     data.require(&declared)?;
-    let reference = match &request.reference {
-        Some(path) => {
-            let r = DataSource::open(path, spec)?;
-            Some(r)
-        }
+    let mut reference = match &request.reference {
+        Some(path) => Some(DataSource::open(path, spec)?),
         None => None,
     };
+    if let Some(sink) = progress {
+        data.set_progress(sink.clone());
+        if let Some(r) = reference.as_mut() {
+            r.set_progress(sink);
+        }
+    }
     let mut report = CheckReport {
         kind: request.kind,
         dataset: spec.name.clone(),
@@ -162,7 +183,16 @@ pub fn run_check_with_spec(request: &CheckRequest, spec: &DatasetSpec) -> Result
         report.rows = q.rows;
         report.quality = Some(q);
     }
-    if request.kind == CheckKind::Fairness || all {
+    // A regression model's label is a number, not a class: fairness rates do not apply.
+    let regression = {
+        let p = &spec.performance;
+        p.max_mae.is_some() || p.max_rmse.is_some() || p.min_r2.is_some()
+    };
+    if all && regression {
+        report
+            .notes
+            .push("fairness skipped: the spec describes a regression model".to_owned());
+    } else if request.kind == CheckKind::Fairness || all {
         match fairness_columns(spec, &data) {
             Ok(columns) => {
                 let f = run_fairness(spec, &data, reference.as_ref(), &columns, &mut report)?;
@@ -172,10 +202,6 @@ pub fn run_check_with_spec(request: &CheckRequest, spec: &DatasetSpec) -> Result
             Err(e) => return Err(e),
         }
     }
-    let regression = {
-        let p = &spec.performance;
-        p.max_mae.is_some() || p.max_rmse.is_some() || p.min_r2.is_some()
-    };
     if (request.kind == CheckKind::Performance || all) && regression {
         report.regression = Some(run_regression(spec, &data, &mut report)?);
     } else if request.kind == CheckKind::Performance || all {
@@ -895,6 +921,7 @@ fn run_quality(
     now: Option<f64>,
     report: &mut CheckReport,
 ) -> Result<QualityResult> {
+    let spec_path = PathBuf::from(&report.spec);
     let names = data.column_names();
     let mut columns = Vec::new();
     for name in &names {
@@ -908,6 +935,10 @@ fn run_quality(
             None if is_temporal(data_type) => QualityKind::Temporal,
             None if declared.and_then(|c| c.kind) == Some(ColumnKind::Categorical) => {
                 QualityKind::Text
+            }
+            // Declared numerical but stored as text: parse it, counting what does not parse.
+            None if declared.and_then(|c| c.kind) == Some(ColumnKind::Numerical) => {
+                QualityKind::Numeric
             }
             None if is_numeric(data_type) => QualityKind::Numeric,
             None => QualityKind::Text,
@@ -1023,7 +1054,7 @@ fn run_quality(
                 allowed: declared.and_then(|c| c.allowed.clone()),
                 regex: match declared.and_then(|c| c.regex.as_deref()) {
                     Some(p) => Some(regex::Regex::new(p).map_err(|e| Error::SpecRule {
-                        path: PathBuf::new(),
+                        path: spec_path.clone(),
                         message: format!("column '{}': bad regex: {e}", spec_column.name),
                     })?),
                     None => None,
@@ -1091,7 +1122,7 @@ fn run_quality(
             let (as_of, text) = match &fresh.as_of {
                 Some(t) => (
                     crate::time::parse_timestamp(t).ok_or_else(|| Error::SpecRule {
-                        path: PathBuf::new(),
+                        path: spec_path.clone(),
                         message: format!("quality.freshness.as_of '{t}' is not a timestamp"),
                     })?,
                     t.clone(),

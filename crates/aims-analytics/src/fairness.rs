@@ -674,13 +674,8 @@ fn bootstrap(
         })
         .filter(|(_, _, n, _)| *n > 0)
         .collect();
-    let mut cumulative = Vec::with_capacity(flat.len());
-    let mut running = 0u64;
-    for (_, _, n, _) in &flat {
-        running += n;
-        cumulative.push(running);
-    }
-    let total = running;
+    let counts: Vec<u64> = flat.iter().map(|(_, _, n, _)| *n).collect();
+    let total: u64 = counts.iter().sum();
     let mut rng = Rng::new(seed);
     let names = [
         "demographic_parity_difference",
@@ -691,14 +686,9 @@ fn bootstrap(
     ];
     let mut samples: Vec<Vec<f64>> = vec![Vec::with_capacity(replicates); names.len()];
     for _ in 0..replicates {
-        let mut drawn = vec![0u64; flat.len()];
-        for _ in 0..total {
-            let r = rng.below(total);
-            let idx = cumulative.partition_point(|c| *c <= r);
-            if let Some(d) = drawn.get_mut(idx) {
-                *d += 1;
-            }
-        }
+        // Drawing n rows with replacement = multinomial counts over the cells: O(cells log n)
+        // per replicate instead of O(n).
+        let drawn = rng.multinomial(total, &counts);
         let mut resampled: BTreeMap<Vec<String>, Cell> = BTreeMap::new();
         for ((key, i, _, w), n) in flat.iter().zip(&drawn) {
             let cell = resampled.entry(key.clone()).or_default();

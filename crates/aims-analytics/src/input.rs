@@ -20,6 +20,26 @@ pub enum Format {
     Parquet,
 }
 
+/// How far a pass over a file has got, for a progress bar.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Progress {
+    pub file: PathBuf,
+    /// Rows read so far in this pass.
+    pub rows: u64,
+    /// Rows in the file: exact for Parquet, an estimate for CSV.
+    pub total_rows: Option<u64>,
+}
+
+/// A progress callback, called from the thread reading the file after every batch.
+#[derive(Clone)]
+pub struct ProgressSink(pub Arc<dyn Fn(&Progress) + Send + Sync>);
+
+impl std::fmt::Debug for ProgressSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProgressSink")
+    }
+}
+
 /// An opened data file: its format and full schema, ready to stream any subset of its columns.
 #[derive(Debug, Clone)]
 pub struct DataSource {
@@ -28,6 +48,7 @@ pub struct DataSource {
     schema: SchemaRef,
     input: InputSpec,
     rows_hint: Option<u64>,
+    progress: Option<ProgressSink>,
 }
 
 /// A boxed stream of batches, so callers stay non-generic.
@@ -100,7 +121,32 @@ impl DataSource {
             schema,
             input: spec.input.clone(),
             rows_hint,
+            progress: None,
         })
+    }
+
+    /// Reports the rows read after every batch of every pass.
+    pub fn set_progress(&mut self, sink: ProgressSink) {
+        self.progress = Some(sink);
+    }
+
+    fn with_progress(&self, batches: BatchIter) -> BatchIter {
+        let Some(sink) = self.progress.clone() else {
+            return batches;
+        };
+        let file = self.path.clone();
+        let total_rows = self.rows_hint;
+        let mut rows = 0u64;
+        Box::new(batches.inspect(move |batch| {
+            if let Ok(b) = batch {
+                rows += b.num_rows() as u64;
+                (sink.0)(&Progress {
+                    file: file.clone(),
+                    rows,
+                    total_rows,
+                });
+            }
+        }))
     }
 
     /// The file's path.
@@ -215,9 +261,9 @@ impl DataSource {
                     .with_projection(indices)
                     .build(BufReader::with_capacity(1 << 20, file))
                     .map_err(|e| csv_error(&path, &e))?;
-                Ok(Box::new(
+                Ok(self.with_progress(Box::new(
                     reader.map(move |r| r.map_err(|e| csv_error(&path, &e))),
-                ))
+                )))
             }
             Format::Parquet => {
                 let file = File::open(&self.path).map_err(|source| Error::Io {
@@ -232,9 +278,9 @@ impl DataSource {
                     .with_batch_size(self.input.batch_size)
                     .build()
                     .map_err(|e| parquet_error(&path, &e))?;
-                Ok(Box::new(reader.map(move |r| {
-                    r.map_err(|e| parquet_arrow_error(&path, &e))
-                })))
+                Ok(self.with_progress(Box::new(
+                    reader.map(move |r| r.map_err(|e| parquet_arrow_error(&path, &e))),
+                )))
             }
         }
     }

@@ -31,9 +31,10 @@ mod values;
 
 pub use check::{
     CheckKind, CheckReport, CheckRequest, Failure, FairnessResult, request, run_check,
-    run_check_with_spec,
+    run_check_with_progress, run_check_with_spec,
 };
 pub use error::{Error, Result};
+pub use input::{Progress, ProgressSink};
 pub use render::esc;
 pub use spec::DatasetSpec;
 pub use time::parse_timestamp;

@@ -500,7 +500,7 @@ impl CheckReport {
     }
 }
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;color:#222}table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.2rem .5rem;text-align:right}td:first-child,th:first-child{text-align:left}.passed{color:#1a7f37}.failed{color:#cf222e}.failures li{color:#cf222e}.definition{font-size:.85rem;color:#555}svg{display:block;margin:.5rem 0}";
+const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;color:#222}table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.2rem .5rem;text-align:right}td:first-child,th:first-child{text-align:left}td code{display:block;text-align:left;white-space:pre-wrap}.passed{color:#1a7f37}.failed{color:#cf222e}.failures li{color:#cf222e}.definition{font-size:.85rem;color:#555}svg{display:block;margin:.5rem 0}";
 
 /// Escapes text for HTML content and attributes.
 pub fn esc(s: &str) -> String {
@@ -558,7 +558,7 @@ fn histogram_chart(h: &Histogram) -> String {
     let slot = (width - 20.0) / n as f64;
     let mut svg = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{}\" role=\"img\" aria-label=\"reference and current shares\">",
-        plot + 40.0
+        plot + 48.0
     );
     for i in 0..n {
         let x = 10.0 + i as f64 * slot;
@@ -580,18 +580,33 @@ fn histogram_chart(h: &Histogram) -> String {
             num(Some(c))
         );
     }
+    // Bin labels under the bars when they fit; every bar also carries a tooltip.
+    if n <= 16 {
+        for (i, label) in h.labels.iter().enumerate() {
+            // Numeric bins show their left edge; categories their (shortened) name.
+            let left = label.split("..").next().unwrap_or(label);
+            let short: String = left.chars().take((slot / 6.0).max(3.0) as usize).collect();
+            let _ = write!(
+                svg,
+                "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"9\" text-anchor=\"middle\">{}</text>",
+                10.0 + (i as f64 + 0.45) * slot,
+                plot + 22.0,
+                esc(&short)
+            );
+        }
+    }
     let _ = write!(
         svg,
         "<text x=\"10\" y=\"{:.1}\" font-size=\"11\" fill=\"#3b7bbf\">reference</text><text x=\"90\" y=\"{:.1}\" font-size=\"11\" fill=\"#e45756\">current</text></svg>",
-        plot + 30.0,
-        plot + 30.0
+        plot + 38.0,
+        plot + 38.0
     );
     svg
 }
 
 fn calibration_chart(mean_pred: &[f64], frac_pos: &[f64]) -> String {
     let size = 240.0;
-    let pad = 30.0;
+    let pad = 40.0;
     let to_xy = |p: f64, f: f64| (pad + p * size, pad + size - f * size);
     let points: Vec<String> = mean_pred
         .iter()
@@ -604,8 +619,9 @@ fn calibration_chart(mean_pred: &[f64], frac_pos: &[f64]) -> String {
     let (x0, y0) = to_xy(0.0, 0.0);
     let (x1, y1) = to_xy(1.0, 1.0);
     format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{w}\" role=\"img\" aria-label=\"calibration curve\"><rect x=\"{pad}\" y=\"{pad}\" width=\"{size}\" height=\"{size}\" fill=\"none\" stroke=\"#ccc\"/><line x1=\"{x0:.1}\" y1=\"{y0:.1}\" x2=\"{x1:.1}\" y2=\"{y1:.1}\" stroke=\"#999\" stroke-dasharray=\"4\"/><polyline points=\"{}\" fill=\"none\" stroke=\"#4c78a8\" stroke-width=\"2\"/><text x=\"{pad}\" y=\"16\" font-size=\"12\">calibration: fraction of positives against mean predicted score</text></svg>",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{w}\" role=\"img\" aria-label=\"calibration curve\"><rect x=\"{pad}\" y=\"{pad}\" width=\"{size}\" height=\"{size}\" fill=\"none\" stroke=\"#ccc\"/><line x1=\"{x0:.1}\" y1=\"{y0:.1}\" x2=\"{x1:.1}\" y2=\"{y1:.1}\" stroke=\"#999\" stroke-dasharray=\"4\"/><polyline points=\"{}\" fill=\"none\" stroke=\"#4c78a8\" stroke-width=\"2\"/><text x=\"{pad}\" y=\"16\" font-size=\"12\">calibration curve</text><text x=\"{pad}\" y=\"{:.1}\" font-size=\"10\">x: mean score, y: share positive</text></svg>",
         points.join(" "),
+        size + 2.0 * pad - 8.0,
         w = size + 2.0 * pad
     )
 }

@@ -122,31 +122,50 @@ impl Default for PageHinkleyConfig {
     }
 }
 
-/// Page-Hinkley test for an increase of the mean (river's `PageHinkley(mode="up")` semantics):
-/// running mean x̄, m_t = alpha m_{t-1} + (x_t - x̄_t - delta), alarm when m_t - min m > threshold
-/// once `min_instances` points were seen; the detector resets after an alarm.
+/// Page-Hinkley test in both directions (river's `PageHinkley(mode="both")` semantics): running
+/// mean x̄; m+_t = alpha m+_{t-1} + (x_t - x̄_t - delta) and m-_t = alpha m-_{t-1} + (x_t - x̄_t + delta);
+/// an alarm when m+_t - min m+ or max m- - m-_t exceeds the threshold once `min_instances` points
+/// were seen. The detector restarts after an alarm.
 pub fn page_hinkley(series: &[f64], config: &PageHinkleyConfig) -> Vec<Alarm> {
     let mut alarms = Vec::new();
     let mut n = 0usize;
     let mut mean = 0.0f64;
-    let mut sum = 0.0f64;
-    let mut min_sum = f64::INFINITY;
+    let mut sum_up = 0.0f64;
+    let mut sum_down = 0.0f64;
+    let mut min_up = f64::INFINITY;
+    let mut max_down = f64::NEG_INFINITY;
     for (t, &x) in series.iter().enumerate() {
         n += 1;
         mean += (x - mean) / n as f64;
-        sum = config.alpha * sum + (x - mean - config.delta);
-        min_sum = min_sum.min(sum);
-        if n >= config.min_instances && sum - min_sum > config.threshold {
+        sum_up = config.alpha * sum_up + (x - mean - config.delta);
+        sum_down = config.alpha * sum_down + (x - mean + config.delta);
+        min_up = min_up.min(sum_up);
+        max_down = max_down.max(sum_down);
+        if n < config.min_instances {
+            continue;
+        }
+        let up = sum_up - min_up;
+        let down = max_down - sum_down;
+        let fired = if up > config.threshold {
+            Some(("page_hinkley_up", up))
+        } else if down > config.threshold {
+            Some(("page_hinkley_down", down))
+        } else {
+            None
+        };
+        if let Some((rule, statistic)) = fired {
             alarms.push(Alarm {
                 index: t,
                 value: x,
-                rule: "page_hinkley".to_owned(),
-                detail: format!("statistic {:.6} above {}", sum - min_sum, config.threshold),
+                rule: rule.to_owned(),
+                detail: format!("statistic {statistic:.6} above {}", config.threshold),
             });
             n = 0;
             mean = 0.0;
-            sum = 0.0;
-            min_sum = f64::INFINITY;
+            sum_up = 0.0;
+            sum_down = 0.0;
+            min_up = f64::INFINITY;
+            max_down = f64::NEG_INFINITY;
         }
     }
     alarms
@@ -273,7 +292,13 @@ mod tests {
             }
         }
         assert_eq!(Some(first), expected);
+        assert_eq!(alarms[0].rule, "page_hinkley_up");
         assert!(page_hinkley(&[0.0; 100], &PageHinkleyConfig::default()).is_empty());
+        // The mirror image falls: the downward statistic fires at the same point.
+        let falling: Vec<f64> = s.iter().map(|x| -x).collect();
+        let down = page_hinkley(&falling, &PageHinkleyConfig::default());
+        assert_eq!(down[0].rule, "page_hinkley_down");
+        assert_eq!(down[0].index, first);
     }
 
     #[test]

@@ -534,6 +534,14 @@ impl DatasetSpec {
             }
             crate::expr::Expr::parse(&rule.name, &rule.expr)?;
         }
+        if let Some(fresh) = &self.quality.freshness
+            && let Some(as_of) = &fresh.as_of
+            && crate::time::parse_timestamp(as_of).is_none()
+        {
+            return Err(bad(format!(
+                "quality.freshness.as_of '{as_of}' is not a timestamp (use YYYY-MM-DDTHH:MM:SS)"
+            )));
+        }
         match self.drift.preset.as_str() {
             "evidently" | "nannyml" | "quantile_psi" => {}
             other => {

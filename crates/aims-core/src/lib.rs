@@ -9,6 +9,8 @@ pub mod access;
 pub mod ai_system;
 pub mod control;
 pub mod error;
+pub mod evidence;
+pub mod readiness;
 pub mod soa;
 pub mod text;
 pub mod timefmt;

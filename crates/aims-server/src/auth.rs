@@ -178,12 +178,21 @@ async fn check_csrf(
             Err(failed())
         };
     }
-    let is_form = request
+    let content_type = request
         .headers()
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .unwrap_or_default();
+    if content_type.starts_with("multipart/form-data") {
+        // File uploads cannot be read here without buffering the file; their forms carry
+        // the token in the action URL instead (same origin, never logged, no referrer).
+        let query = request.uri().query().unwrap_or_default().as_bytes();
+        return match form_urlencoded_value(query, CSRF_FIELD) {
+            Some(value) if constant_time_eq(&value, csrf_token) => Ok(request),
+            _ => Err(failed()),
+        };
+    }
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
         return Err(failed());
     }
     let (parts, body) = request.into_parts();

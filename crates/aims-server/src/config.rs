@@ -14,6 +14,10 @@ pub struct ServerConfig {
     pub throttle: ThrottlePolicy,
     /// Shown on the login page of a demo server.
     pub demo_login: Option<(String, String)>,
+    /// Where evidence files are kept (content-addressed).
+    pub evidence_dir: std::path::PathBuf,
+    /// Largest evidence file accepted, in bytes.
+    pub evidence_max_bytes: usize,
 }
 
 impl Default for ServerConfig {
@@ -24,6 +28,8 @@ impl Default for ServerConfig {
             request_timeout_secs: 30,
             throttle: ThrottlePolicy::default(),
             demo_login: None,
+            evidence_dir: std::env::temp_dir().join("aims-evidence"),
+            evidence_max_bytes: 25 * 1024 * 1024,
         }
     }
 }

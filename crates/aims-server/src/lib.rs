@@ -8,6 +8,7 @@ mod clock;
 mod config;
 mod conformance;
 mod error;
+mod evidence;
 mod export;
 mod json;
 mod middleware;

@@ -29,6 +29,8 @@ use crate::api;
         api::conformance::control_update, api::conformance::soa, api::conformance::soa_update,
         api::conformance::soa_approve, api::conformance::soa_versions, api::conformance::soa_version,
         api::conformance::soa_export, api::conformance::clauses, api::conformance::clause_update,
+        api::evidence::list, api::evidence::create_link, api::evidence::upload, api::evidence::show,
+        api::evidence::update, api::evidence::new_version, api::evidence::download,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail, crate::error::ApiError)),
     modifiers(&BearerAuth),
@@ -38,6 +40,7 @@ use crate::api;
         (name = "users", description = "User administration"),
         (name = "account", description = "The signed-in user and their API tokens"),
         (name = "ledger", description = "The tamper-evident audit trail"),
+        (name = "evidence", description = "Evidence files and links, their versions and what they support"),
         (name = "conformance", description = "Frameworks, applied controls, the Statement of Applicability (6.1.3) and clause conformance"),
     )
 )]

@@ -82,6 +82,13 @@ fn table() -> Vec<(RouteSpec, Handler)> {
         r("GET", "/api/v1/soa/export", Requires(P::ConformanceRead), get(api::conformance::soa_export)),
         r("GET", "/api/v1/clauses", Requires(P::ConformanceRead), get(api::conformance::clauses)),
         r("PUT", "/api/v1/clauses/{id}", Requires(P::ConformanceWrite), put(api::conformance::clause_update)),
+        r("GET", "/api/v1/evidence", Requires(P::ConformanceRead), get(api::evidence::list)),
+        r("POST", "/api/v1/evidence", Requires(P::ConformanceWrite), post(api::evidence::create_link)),
+        r("POST", "/api/v1/evidence/files", Requires(P::ConformanceWrite), post(api::evidence::upload).layer(upload_limit())),
+        r("GET", "/api/v1/evidence/{id}", Requires(P::ConformanceRead), get(api::evidence::show)),
+        r("PUT", "/api/v1/evidence/{id}", Requires(P::ConformanceWrite), put(api::evidence::update)),
+        r("POST", "/api/v1/evidence/{id}/versions", Requires(P::ConformanceWrite), post(api::evidence::new_version).layer(upload_limit())),
+        r("GET", "/api/v1/evidence/{id}/file", Requires(P::ConformanceRead), get(api::evidence::download)),
         // Web UI
         r("GET", "/login", Public, get(ui::session::login_page)),
         r("POST", "/login", Public, post(ui::session::login)),
@@ -118,8 +125,23 @@ fn table() -> Vec<(RouteSpec, Handler)> {
         r("GET", "/clauses", Requires(P::ConformanceRead), get(ui::conformance::clauses)),
         r("GET", "/clauses/{id}", Requires(P::ConformanceRead), get(ui::conformance::clause_edit)),
         r("POST", "/clauses/{id}", Requires(P::ConformanceWrite), post(ui::conformance::clause_save)),
+        r("GET", "/evidence", Requires(P::ConformanceRead), get(ui::evidence::list)),
+        r("GET", "/evidence/new", Requires(P::ConformanceWrite), get(ui::evidence::new_form)),
+        r("POST", "/evidence", Requires(P::ConformanceWrite), post(ui::evidence::create).layer(upload_limit())),
+        r("GET", "/evidence/{id}", Requires(P::ConformanceRead), get(ui::evidence::show)),
+        r("POST", "/evidence/{id}", Requires(P::ConformanceWrite), post(ui::evidence::update)),
+        r("POST", "/evidence/{id}/versions", Requires(P::ConformanceWrite), post(ui::evidence::new_version).layer(upload_limit())),
     ]
 }
+
+/// Uploads may be larger than other requests; the configured evidence limit is enforced
+/// by the handler, this only lifts the general body limit for these routes.
+fn upload_limit() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(UPLOAD_CEILING)
+}
+
+/// The most any upload route reads, whatever the configuration says.
+pub const UPLOAD_CEILING: usize = 256 * 1024 * 1024;
 
 /// The route table without handlers, for tests and documentation.
 pub fn route_table() -> Vec<RouteSpec> {

@@ -45,6 +45,11 @@ impl AppState {
         &self.0.catalog
     }
 
+    /// The evidence file store.
+    pub fn files(&self) -> aims_store::FileStore {
+        aims_store::FileStore::new(&self.0.config.evidence_dir)
+    }
+
     pub fn store(&self) -> &Store {
         &self.0.store
     }

@@ -463,6 +463,7 @@ impl Store {
             .await?
             .into_iter()
             .chain(self.conformance_states().await?)
+            .chain(self.evidence_states().await?)
         {
             states.push((key, state_hash(&state)?));
         }

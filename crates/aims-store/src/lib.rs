@@ -10,6 +10,8 @@ mod ai_system;
 mod control;
 mod db;
 mod error;
+mod evidence;
+mod files;
 mod ledger;
 mod migrate;
 mod password;
@@ -19,6 +21,8 @@ mod user;
 pub use ai_system::{AiSystemPage, AiSystemSort, ListParams, SortOrder};
 pub use db::{Backend, Store, StoreOptions, redact_url as redact};
 pub use error::StoreError;
+pub use evidence::EvidenceFilter;
+pub use files::FileStore;
 pub use ledger::{Actor, HistoryEntry, LedgerHead, VerifyProblem, VerifyReport, WriteCtx, WriteTx};
 pub use password::{hash_password, verify_password};
 pub use soa::{ClauseRecord, ISO42001, LinkedControl, SoaRow, SoaVersion};
@@ -44,6 +48,7 @@ pub(crate) const TRACKED_ENTITIES: &[&str] = &[
     "soa_row",
     "soa_version",
     "clause_record",
+    "evidence",
 ];
 
 #[cfg(feature = "testing")]

@@ -29,6 +29,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_conformance.sql"),
         postgres: include_str!("../migrations/postgres/0002_conformance.sql"),
     },
+    Migration {
+        version: 3,
+        name: "evidence",
+        sqlite: include_str!("../migrations/sqlite/0003_evidence.sql"),
+        postgres: include_str!("../migrations/postgres/0003_evidence.sql"),
+    },
 ];
 
 impl Migration {

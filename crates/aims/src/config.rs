@@ -43,6 +43,8 @@ pub struct ServerSection {
     pub session_idle_minutes: i64,
     pub session_absolute_hours: i64,
     pub max_db_connections: u32,
+    /// Largest evidence file accepted, in bytes.
+    pub evidence_max_bytes: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -85,6 +87,7 @@ impl Default for ServerSection {
             session_idle_minutes: 30,
             session_absolute_hours: 12,
             max_db_connections: 8,
+            evidence_max_bytes: 25 * 1024 * 1024,
         }
     }
 }

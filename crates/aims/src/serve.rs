@@ -60,6 +60,10 @@ pub async fn serve_store(
             ..ThrottlePolicy::default()
         },
         demo_login: demo_login.clone(),
+        // Files live beside the database; servers sharing PostgreSQL must share this
+        // directory too (a network file system or a synced volume).
+        evidence_dir: app.config.data_dir.join("evidence"),
+        evidence_max_bytes: section.evidence_max_bytes,
     };
     let verifier = crate::app::load_signer(&app.config.key_file())?.verifier();
     let state = AppState::new(store, Arc::new(SystemClock), config, Some(verifier))

@@ -179,6 +179,13 @@ fn bad_rules_and_methods_are_spec_errors() {
         DatasetSpec::from_toml("[drift.methods]\nage = \"magic\"\n", Path::new("s.toml")).is_err()
     );
     assert!(DatasetSpec::from_toml("[columns.a]\nregex = \"(\"\n", Path::new("s.toml")).is_err());
+    let err = DatasetSpec::from_toml(
+        "[quality.freshness]\nas_of = \"last week\"\n",
+        Path::new("s.toml"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("as_of") && err.contains("s.toml"), "{err}");
 }
 
 #[test]
@@ -253,4 +260,77 @@ fn edge_cases_do_not_panic() {
         let x = d.columns.iter().find(|c| c.column == "x").unwrap();
         assert_eq!(x.current_missing, 2);
     }
+}
+
+#[test]
+fn csv_dialect_from_the_spec() {
+    let dir = tempfile::tempdir().unwrap();
+    // Semicolons, a quoted field holding the delimiter, "NA" as null, no header.
+    let path = write(
+        dir.path(),
+        "dialect.csv",
+        b"1;\"a;b\";NA\n0;c;2.5\n1;c;3.5\n",
+    );
+    let spec = "[input]\ndelimiter = \";\"\nheader = false\nnull_values = [\"NA\"]\n";
+    let report = check(CheckKind::Quality, &path, spec).unwrap();
+    let q = report.quality.unwrap();
+    assert_eq!(q.rows, 3);
+    let names: Vec<&str> = q.columns.iter().map(|c| c.column.as_str()).collect();
+    assert_eq!(names, ["column_1", "column_2", "column_3"]);
+    let text = &q.columns[1];
+    assert_eq!(text.distinct, 2);
+    assert!(text.top_values.iter().any(|(v, _)| v == "a;b"));
+    assert_eq!(q.columns[2].nulls, 1);
+    assert_eq!(q.columns[2].summary.as_ref().unwrap().mean, 3.0);
+}
+
+#[test]
+fn numbers_stored_as_text_are_validated() {
+    let dir = tempfile::tempdir().unwrap();
+    // "x" is text in the file (one value is not a number): declared numerical, the bad value is a
+    // type violation and the rest are summarised as numbers.
+    let path = write(dir.path(), "text.csv", b"x,y\n1.5,a\n2.5,b\noops,c\n,d\n");
+    let report = check(
+        CheckKind::Quality,
+        &path,
+        "[columns.x]\nkind = \"numerical\"\n",
+    )
+    .unwrap();
+    let q = report.quality.unwrap();
+    let x = &q.columns[0];
+    assert_eq!(x.type_violations, 1);
+    assert_eq!(x.nulls, 1);
+    assert_eq!(x.summary.as_ref().unwrap().mean, 2.0);
+    assert!(
+        !report.passed,
+        "a type violation fails the default invalid share of 0"
+    );
+}
+
+#[test]
+fn all_null_and_zero_rate_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    // Nobody is selected: selection rates are 0, so their ratio is 0/0 and undefined.
+    let path = write(dir.path(), "zero.csv", b"y,p,g,n\n1,0,a,\n0,0,b,\n1,0,b,\n");
+    let report = check(CheckKind::Fairness, &path, SPEC).unwrap();
+    let g = &report.fairness.unwrap().groupings[0];
+    assert_eq!(g.demographic_parity_difference, Some(0.0));
+    assert_eq!(g.demographic_parity_ratio, None);
+    // Drift on a column that is null everywhere: no value, no drift, no panic.
+    let spec = DatasetSpec::from_toml(
+        "[columns.n]\nkind = \"numerical\"\n[drift]\ncolumns = [\"n\"]\n",
+        Path::new("s.toml"),
+    )
+    .unwrap();
+    let request = CheckRequest {
+        kind: CheckKind::Drift,
+        data: path.clone(),
+        reference: Some(path),
+        spec: PathBuf::from("s.toml"),
+        now_unix_seconds: None,
+    };
+    let report = run_check_with_spec(&request, &spec).unwrap();
+    let d = report.drift.unwrap();
+    assert_eq!(d.columns[0].value, None);
+    assert!(!d.columns[0].drift);
 }

@@ -279,3 +279,48 @@ fn hellinger_follows_evidently() {
         );
     }
 }
+
+#[test]
+fn evidently_small_sample_methods() {
+    // With at most 1,000 reference rows Evidently tests numeric columns with KS (p <= 0.05) and
+    // categorical ones with chi-square or, for two values, the Z test (p < 0.05). Expected values:
+    // scipy 1.17.1 on the first 800 rows of each table, with Evidently's formulas.
+    let dir = tempfile::tempdir().unwrap();
+    let head = |name: &str| {
+        let text = std::fs::read_to_string(crate::common::fixture(name)).unwrap();
+        let lines: Vec<&str> = text.lines().take(801).collect();
+        let path = dir.path().join(name);
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        path
+    };
+    let reference = head("ref.csv");
+    let current = head("cur.csv");
+    let request = aims_analytics::CheckRequest {
+        kind: CheckKind::Drift,
+        data: current,
+        reference: Some(reference),
+        spec: crate::common::spec_path(),
+        now_unix_seconds: None,
+    };
+    let report = aims_analytics::run_check_with_spec(&request, &spec()).unwrap();
+    let d = report.drift.unwrap();
+    let get = |c: &str| d.columns.iter().find(|x| x.column == c).unwrap();
+    for (column, method, p) in [
+        ("age", "ks", 2.972813476721824e-07),
+        ("income", "ks", 2.150540621515518e-05),
+        ("num_late_payments", "ks", 1.945489181577468e-05),
+        ("purpose", "chisquare", 0.019481166867454526),
+        ("sex", "z", 0.8414566243274426),
+        ("has_cosigner", "z", 0.701127132160682),
+    ] {
+        assert_eq!(get(column).method, method, "{column}");
+        close(get(column).value.unwrap(), p, TOL, column);
+    }
+    assert_eq!(get("region").method, "chisquare");
+    assert_eq!(
+        get("region").value,
+        Some(0.0),
+        "an unseen category makes the statistic infinite"
+    );
+    assert!(get("region").drift && !get("sex").drift);
+}

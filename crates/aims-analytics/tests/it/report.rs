@@ -133,6 +133,10 @@ fn renderings_cover_every_section() {
     }
     assert!(table.starts_with("aims check all: FAILED"));
     let html = report.render_html();
+    // For a human look at the page: AIMS_REPORT_HTML=/tmp/report.html cargo test -p aims-analytics.
+    if let Ok(path) = std::env::var("AIMS_REPORT_HTML") {
+        std::fs::write(path, &html).unwrap();
+    }
     for heading in [
         "Data quality",
         "Fairness",
@@ -164,4 +168,30 @@ fn renderings_cover_every_section() {
         json["failures"].as_array().unwrap().len(),
         report.failures.len()
     );
+}
+
+#[test]
+fn progress_reports_rows_read() {
+    use std::sync::{Arc, Mutex};
+    type Seen = Vec<(String, u64, Option<u64>)>;
+    let seen: Arc<Mutex<Seen>> = Arc::default();
+    let sink_seen = seen.clone();
+    let sink = aims_analytics::ProgressSink(Arc::new(move |p: &aims_analytics::Progress| {
+        if let Ok(mut v) = sink_seen.lock() {
+            v.push((p.file.display().to_string(), p.rows, p.total_rows));
+        }
+    }));
+    let request = aims_analytics::CheckRequest {
+        kind: CheckKind::Fairness,
+        data: crate::common::fixture("ref.parquet"),
+        reference: None,
+        spec: crate::common::spec_path(),
+        now_unix_seconds: None,
+    };
+    let report = aims_analytics::run_check_with_progress(&request, sink).unwrap();
+    assert!(report.fairness.is_some());
+    let seen = seen.lock().unwrap();
+    let last = seen.last().unwrap();
+    assert!(last.0.ends_with("ref.parquet"));
+    assert_eq!((last.1, last.2), (10_000, Some(10_000)));
 }

@@ -2,6 +2,7 @@
 //! nothing else; the web UI calls the same store functions.
 
 pub mod conformance;
+pub mod evidence;
 pub mod ledger;
 pub mod ops;
 pub mod systems;

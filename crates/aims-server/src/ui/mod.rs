@@ -4,6 +4,7 @@
 
 pub mod assets;
 pub mod conformance;
+pub mod evidence;
 pub mod history;
 pub mod ledger;
 pub mod session;
@@ -56,7 +57,12 @@ pub(crate) fn templates() -> Environment<'static> {
         "controls/list.html",
         "controls/form.html",
         "clauses/list.html",
-        "clauses/edit.html"
+        "clauses/edit.html",
+        "evidence/list.html",
+        "evidence/new.html",
+        "evidence/show.html",
+        "evidence/fields.html",
+        "evidence/targets.html"
     );
     env
 }

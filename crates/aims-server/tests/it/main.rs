@@ -6,6 +6,7 @@ mod support;
 mod auth;
 mod bad_input;
 mod conformance;
+mod evidence;
 mod outage;
 mod pages;
 mod roles;

@@ -49,6 +49,9 @@ pub struct TestApp {
     pub clock: Arc<FixedClock>,
     pub users: HashMap<Role, User>,
     pub tokens: HashMap<Role, String>,
+    /// Evidence files of this test, deleted with it.
+    #[allow(dead_code)]
+    pub files: tempfile::TempDir,
 }
 
 /// A response with its body read.
@@ -86,6 +89,11 @@ pub async fn app(backend: Backend) -> TestApp {
 }
 
 pub async fn app_with(backend: Backend, config: ServerConfig) -> TestApp {
+    let files = tempfile::tempdir().unwrap();
+    let config = ServerConfig {
+        evidence_dir: files.path().to_path_buf(),
+        ..config
+    };
     let db = fresh(backend)
         .await
         .expect("test database (is PostgreSQL running?)");
@@ -131,6 +139,7 @@ pub async fn app_with(backend: Backend, config: ServerConfig) -> TestApp {
     .unwrap();
     let app = aims_server::app(state);
     TestApp {
+        files,
         db,
         app,
         clock,
@@ -257,4 +266,27 @@ impl TestApp {
             .to_owned();
         (session, csrf)
     }
+}
+
+/// A multipart/form-data body: text parts, then optionally one file part.
+pub fn multipart(parts: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
+    let boundary = "aims-test-boundary-7d93";
+    let mut body = Vec::new();
+    for (name, value) in parts {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    if let Some((file_name, bytes)) = file {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
 }
