@@ -1209,7 +1209,7 @@ fn quality_failures(spec: &DatasetSpec, q: &QualityResult, report: &mut CheckRep
         let validated = declared.is_some_and(|d| {
             d.min.is_some() || d.max.is_some() || d.allowed.is_some() || d.regex.is_some()
         });
-        if validated || c.type_violations > 0 {
+        if validated || c.type_violations > 0 || c.infinite > 0 {
             check_max(
                 report,
                 "quality",

@@ -121,7 +121,8 @@ impl Method {
         match self {
             Method::Ks => (0.05, Direction::PValueAtMost),
             Method::ChiSquare | Method::Z => (0.05, Direction::PValueBelow),
-            Method::NannymlChi2 => (f64::INFINITY, Direction::AtLeast),
+            // Replaced per column by the statistic's 5 % critical value (see `apply`).
+            Method::NannymlChi2 => (0.0, Direction::AtLeast),
             _ => (0.1, Direction::AtLeast),
         }
     }
@@ -933,6 +934,7 @@ pub(crate) fn apply(
     threshold: Option<f64>,
 ) -> ColumnDrift {
     let (default_threshold, direction) = method.default_threshold();
+    let explicit_threshold = threshold;
     let threshold = threshold.unwrap_or(default_threshold);
     let empty = reference.is_empty() || current.is_empty();
     let mut statistic = None;
@@ -1012,6 +1014,18 @@ pub(crate) fn apply(
             Method::NannymlChi2 => nannyml_chi2(reference, current),
         }
     };
+    // NannyML alerts on chi-square when p < 0.05: as a threshold on the statistic that is the
+    // 5 % critical value for the table's degrees of freedom.
+    let threshold = if method == Method::NannymlChi2 && !empty && explicit_threshold.is_none() {
+        let dof = category_counts(reference, current)
+            .0
+            .len()
+            .saturating_sub(1)
+            .max(1) as f64;
+        chi2_critical(0.05, dof)
+    } else {
+        threshold
+    };
     if histogram.is_none() && !empty {
         // Every result gets a chart: Evidently's PSI bins are the most readable.
         histogram =
@@ -1052,6 +1066,23 @@ pub(crate) fn apply(
         unseen_categories,
         histogram,
     }
+}
+
+/// The statistic whose chi-square survival probability is `alpha` (bisection on `chi2_sf`).
+fn chi2_critical(alpha: f64, dof: f64) -> f64 {
+    let (mut lo, mut hi) = (0.0f64, dof.max(1.0));
+    while chi2_sf(hi, dof) > alpha {
+        hi *= 2.0;
+    }
+    for _ in 0..200 {
+        let mid = (lo + hi) / 2.0;
+        if chi2_sf(mid, dof) > alpha {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    (lo + hi) / 2.0
 }
 
 /// Evidently's default method for a column in DataDriftPreset.

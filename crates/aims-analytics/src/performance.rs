@@ -178,8 +178,8 @@ pub struct CalibrationCurve {
 /// The cost-minimising (value-maximising) threshold found by a sweep over every distinct score.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ThresholdSweep {
-    /// Predict positive when score >= threshold; infinity means "never positive".
-    pub best_threshold: f64,
+    /// Predict positive when score >= threshold; None means "never predict positive".
+    pub best_threshold: Option<f64>,
     pub best_value: f64,
     pub value_at_current: f64,
 }
@@ -506,14 +506,14 @@ pub fn threshold_sweep_of(
             matrix,
         )
     };
-    let mut best_threshold = f64::INFINITY;
+    let mut best_threshold = None;
     let mut best_value = at(0.0, 0.0);
     let mut value_at_current = best_value;
     for i in 0..thresholds.len() {
         let v = at(tps[i], fps[i]);
         if v > best_value {
             best_value = v;
-            best_threshold = thresholds[i];
+            best_threshold = Some(thresholds[i]);
         }
         if thresholds[i] >= current {
             value_at_current = v;

@@ -37,6 +37,7 @@ pub(crate) struct QualityColumn {
 pub(crate) struct ColumnAgg {
     pub nulls: u64,
     pub type_invalid: u64,
+    pub infinite: u64,
     pub values: Vec<f64>,
     pub counts: HashMap<String, u64>,
 }
@@ -82,7 +83,7 @@ impl QualityPartial {
                 }
                 let values = to_f64(column(batch, &spec.name)?, &spec.name)?;
                 agg.values
-                    .extend(values.iter().flatten().filter(|v| !v.is_nan()));
+                    .extend(values.iter().flatten().filter(|v| v.is_finite()));
             }
             return Ok(());
         }
@@ -105,6 +106,10 @@ impl QualityPartial {
                             if v.is_nan() {
                                 agg.nulls += 1;
                                 *missing = true;
+                            } else if v.is_infinite() {
+                                // Infinities are invalid values, kept out of the summary so the
+                                // statistics stay finite.
+                                agg.infinite += 1;
                             } else {
                                 if spec.integer && v.fract() != 0.0 {
                                     agg.type_invalid += 1;
@@ -177,6 +182,7 @@ impl Partial for QualityPartial {
         for (mine, theirs) in self.columns.iter_mut().zip(later.columns) {
             mine.nulls += theirs.nulls;
             mine.type_invalid += theirs.type_invalid;
+            mine.infinite += theirs.infinite;
             mine.values.extend(theirs.values);
             for (k, c) in theirs.counts {
                 *mine.counts.entry(k).or_default() += c;
@@ -313,6 +319,9 @@ pub struct ColumnQuality {
     /// Rows repeating an earlier value (first occurrences not counted), for key columns.
     pub duplicate_values: Option<u64>,
     pub type_violations: u64,
+    /// Positive or negative infinities (invalid, and left out of the summary).
+    #[serde(default)]
+    pub infinite: u64,
     pub range_violations: u64,
     pub set_violations: u64,
     pub regex_violations: u64,
@@ -472,7 +481,8 @@ pub(crate) fn column_result(
             }
         }
     }
-    let invalid = agg.type_invalid + range_violations + set_violations + regex_violations;
+    let invalid =
+        agg.type_invalid + agg.infinite + range_violations + set_violations + regex_violations;
     let mut top: Vec<(String, u64)> = agg.counts.iter().map(|(k, v)| (k.clone(), *v)).collect();
     top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     top.truncate(5);
@@ -493,6 +503,7 @@ pub(crate) fn column_result(
         distinct,
         duplicate_values,
         type_violations: agg.type_invalid,
+        infinite: agg.infinite,
         range_violations,
         set_violations,
         regex_violations,

@@ -243,7 +243,9 @@ impl CheckReport {
                 let _ = writeln!(
                     out,
                     "best threshold {} (value {}), value at the current threshold {}",
-                    num(Some(s.best_threshold)),
+                    s.best_threshold
+                        .map(|t| num(Some(t)))
+                        .unwrap_or_else(|| "none (never positive)".to_owned()),
                     num(Some(s.best_value)),
                     num(Some(s.value_at_current))
                 );

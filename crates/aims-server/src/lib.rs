@@ -13,6 +13,7 @@ mod export;
 mod json;
 mod middleware;
 mod openapi;
+mod readiness;
 mod routes;
 mod state;
 mod ui;

@@ -29,6 +29,7 @@ use crate::api;
         api::conformance::control_update, api::conformance::soa, api::conformance::soa_update,
         api::conformance::soa_approve, api::conformance::soa_versions, api::conformance::soa_version,
         api::conformance::soa_export, api::conformance::clauses, api::conformance::clause_update,
+        api::readiness::readiness, api::readiness::history, api::readiness::crosswalk,
         api::evidence::list, api::evidence::create_link, api::evidence::upload, api::evidence::show,
         api::evidence::update, api::evidence::new_version, api::evidence::download,
     ),

@@ -451,3 +451,58 @@ impl Store {
         Ok(states)
     }
 }
+
+/// One day's readiness figures, for the trend.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReadinessPoint {
+    pub day: String,
+    pub overall: f64,
+    pub clauses: f64,
+    pub annex_a: f64,
+}
+
+fn tenths(value: f64) -> i64 {
+    (value * 10.0).round() as i64
+}
+
+impl Store {
+    /// Keeps today's readiness for the trend (the latest computation of the day wins).
+    /// Derived figures, not a governance record: recomputable at any time, so not ledgered.
+    pub async fn record_readiness(&self, point: &ReadinessPoint) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO readiness_history (day, overall_tenths, clauses_tenths, annex_a_tenths) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (day) DO UPDATE SET overall_tenths = $2, clauses_tenths = $3, annex_a_tenths = $4",
+        )
+        .bind(&point.day)
+        .bind(tenths(point.overall))
+        .bind(tenths(point.clauses))
+        .bind(tenths(point.annex_a))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The readiness trend, oldest first, at most `days` points.
+    pub async fn readiness_history(&self, days: i64) -> Result<Vec<ReadinessPoint>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT day, overall_tenths, clauses_tenths, annex_a_tenths FROM readiness_history ORDER BY day DESC LIMIT $1",
+        )
+        .bind(days.clamp(1, 3660))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut points = rows
+            .iter()
+            .map(|row| {
+                Ok(ReadinessPoint {
+                    day: row.try_get("day")?,
+                    overall: row.try_get::<i64, _>("overall_tenths")? as f64 / 10.0,
+                    clauses: row.try_get::<i64, _>("clauses_tenths")? as f64 / 10.0,
+                    annex_a: row.try_get::<i64, _>("annex_a_tenths")? as f64 / 10.0,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        points.reverse();
+        Ok(points)
+    }
+}

@@ -225,9 +225,16 @@ fn edge_cases_do_not_panic() {
     assert_eq!(g.difference_between_groups.tpr, None);
     assert_eq!(g.demographic_parity_difference, Some(0.0));
     let report = check(CheckKind::Quality, &path, "").unwrap();
-    let q = report.quality.unwrap();
+    let q = report.quality.clone().unwrap();
     let empty = q.columns.iter().find(|c| c.column == "empty").unwrap();
     assert_eq!(empty.nulls, 4);
+    // x holds 1.5, NaN, inf, -inf: NaN is missing, the infinities invalid, the summary finite.
+    let x = q.columns.iter().find(|c| c.column == "x").unwrap();
+    assert_eq!((x.nulls, x.infinite), (1, 2));
+    assert_eq!(x.summary.as_ref().unwrap().mean, 1.5);
+    let json = serde_json::to_string(&report).unwrap();
+    let back: aims_analytics::CheckReport = serde_json::from_str(&json).unwrap();
+    assert_eq!(back.quality, report.quality);
     assert!(
         q.columns
             .iter()

@@ -196,7 +196,14 @@ fn nannyml_preset_matches() {
     let mut spec = spec();
     spec.drift.preset = "nannyml".to_owned();
     let report = run(CheckKind::Drift, "cur.parquet", Some("ref.parquet"), &spec);
+    // Every number is finite, so the JSON report reads back (serde writes infinities as null).
+    let json = serde_json::to_string(&report).unwrap();
+    let back: aims_analytics::CheckReport = serde_json::from_str(&json).unwrap();
+    assert_eq!(back.drift, report.drift);
     let d = report.drift.unwrap();
+    let sex = d.secondary.iter().find(|c| c.column == "sex").unwrap();
+    // chi2.isf(0.05, 1) = 3.841458820694124: alert exactly when p < 0.05.
+    close(sex.threshold, 3.841458820694124, 1e-9, "critical value");
     let e = reference("nannyml_drift.json");
     for c in &d.columns {
         close_json(

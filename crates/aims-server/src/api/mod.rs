@@ -5,6 +5,7 @@ pub mod conformance;
 pub mod evidence;
 pub mod ledger;
 pub mod ops;
+pub mod readiness;
 pub mod systems;
 pub mod tokens;
 pub mod users;

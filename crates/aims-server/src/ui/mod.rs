@@ -7,6 +7,7 @@ pub mod conformance;
 pub mod evidence;
 pub mod history;
 pub mod ledger;
+pub mod readiness;
 pub mod session;
 pub mod systems;
 pub mod tokens;
@@ -62,7 +63,11 @@ pub(crate) fn templates() -> Environment<'static> {
         "evidence/new.html",
         "evidence/show.html",
         "evidence/fields.html",
-        "evidence/targets.html"
+        "evidence/targets.html",
+        "readiness/page.html",
+        "readiness/report.html",
+        "readiness/gaps.html",
+        "readiness/crosswalk.html"
     );
     env
 }

@@ -248,3 +248,63 @@ both_backends! {
         }
     }
 }
+
+both_backends! {
+    async fn readiness_changes_as_work_is_done(backend: Backend) {
+        let app = app(backend).await;
+        let blank = app.get("/api/v1/readiness", Role::ExternalAuditor).await.json();
+        assert_eq!(blank["score"], 0.0);
+        let gaps = blank["gaps"].as_array().unwrap();
+        // Every requirement of a blank organisation has at least one high-severity gap.
+        for item in blank["items"].as_array().unwrap() {
+            assert!(
+                gaps.iter().any(|g| g["requirement_id"] == item["id"] && g["severity"] == "high"),
+                "no high gap for {}", item["id"]
+            );
+        }
+        assert!(gaps.iter().any(|g| g["requirement_id"] == "A.6.2.4"));
+        assert!(blank["documented_information"].as_array().unwrap().iter().any(|d| d["requirement_id"] == "6.1.3" && d["present"] == false));
+
+        decide_all(&app).await;
+        let decided = app.get("/api/v1/readiness", Role::Viewer).await.json();
+        let annex_a = decided["annex_a"]["score"].as_f64().unwrap();
+        assert!(annex_a > 50.0, "deciding and implementing raises Annex A: {annex_a}");
+
+        // Current evidence for the SoA clause turns its documented information "present".
+        let evidence = json!({"title": "Statement of Applicability v1", "url": "https://dms.example.org/soa", "reviewed_on": "2026-11-30",
+            "links": [{"target_type": "requirement", "target_id": "iso-iec-42001-2023:6.1.3"}]});
+        app.json(Method::POST, "/api/v1/evidence", Role::RiskOwner, &evidence).await;
+        let clause = json!({"version": 0, "status": "met", "responsible_role": "AI governance lead"});
+        app.json(Method::PUT, "/api/v1/clauses/6.1.3", Role::RiskOwner, &clause).await;
+        let later = app.get("/api/v1/readiness", Role::Viewer).await.json();
+        let doc = later["documented_information"].as_array().unwrap().iter().find(|d| d["requirement_id"] == "6.1.3").unwrap().clone();
+        assert_eq!(doc["present"], true);
+        let item = later["items"].as_array().unwrap().iter().find(|i| i["id"] == "6.1.3").unwrap().clone();
+        assert_eq!(item["score"], 100.0, "{item}");
+        assert!(later["score"].as_f64().unwrap() > decided["score"].as_f64().unwrap());
+        let history = app.get("/api/v1/readiness/history", Role::Viewer).await.json();
+        assert_eq!(history.as_array().unwrap().len(), 1, "one figure per day");
+
+        let page = app.get("/readiness", Role::Auditor).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("<svg") && page.body.contains("Gaps and next actions"));
+        let report = app.get("/readiness/report", Role::ExternalAuditor).await;
+        assert!(report.body.contains("certification readiness") && report.body.contains("<svg"));
+        assert!(report.headers["content-security-policy"].to_str().unwrap().contains("style-src 'unsafe-inline'"));
+    }
+
+    async fn crosswalk_coverage_keeps_every_source(backend: Backend) {
+        let app = app(backend).await;
+        decide_all(&app).await;
+        let coverage = app.get("/api/v1/crosswalk/nist-ai-rmf-1.0", Role::Viewer).await.json();
+        let rows = coverage.as_array().unwrap();
+        let subcategories = rows.iter().filter(|r| r["requirement_id"].as_str().unwrap().contains('.')).count();
+        assert_eq!(subcategories, 72, "every NIST AI RMF subcategory");
+        assert!(rows.iter().any(|r| r["supports"].as_array().unwrap().len() > 1), "an N-to-N mapping keeps all its sources");
+        assert!(rows.iter().any(|r| r["coverage"] == "covered" || r["coverage"] == "partial"));
+        let missing = app.get("/api/v1/crosswalk/cobit", Role::Viewer).await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND);
+        let page = app.get("/crosswalk?framework=eu-ai-act-2024", Role::Viewer).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    }
+}
