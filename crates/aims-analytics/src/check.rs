@@ -58,6 +58,13 @@ pub struct CheckRequest {
     pub now_unix_seconds: Option<f64>,
 }
 
+impl CheckReport {
+    /// The process exit code for this report: 0 when every threshold holds, 1 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        if self.passed { 0 } else { 1 }
+    }
+}
+
 /// One threshold that does not hold.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Failure {
@@ -196,6 +203,7 @@ fn run(
         match fairness_columns(spec, &data) {
             Ok(columns) => {
                 let f = run_fairness(spec, &data, reference.as_ref(), &columns, &mut report)?;
+                report.rows = report.rows.max(f.rows + f.dropped_rows);
                 report.fairness = Some(f);
             }
             Err(e) if all => report.notes.push(format!("fairness skipped: {e}")),
@@ -208,6 +216,7 @@ fn run(
         match performance_columns(spec, &data) {
             Ok(columns) => {
                 let p = run_performance(spec, &data, &columns, &mut report)?;
+                report.rows = report.rows.max(p.rows + p.dropped_rows);
                 report.performance = Some(p);
             }
             Err(e) if all => report.notes.push(format!("performance skipped: {e}")),
@@ -218,6 +227,9 @@ fn run(
         match &reference {
             Some(r) => {
                 let d = run_drift(spec, &data, r, &mut report)?;
+                if let Some(c) = d.columns.first() {
+                    report.rows = report.rows.max(c.current_rows + c.current_missing);
+                }
                 report.drift = Some(d);
             }
             None if all => report

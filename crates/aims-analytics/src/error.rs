@@ -56,7 +56,7 @@ pub enum Error {
     },
     /// A label or prediction column holds a value other than the two declared classes.
     #[error(
-        "column '{column}' in {path} is not binary: row {row} holds '{value}' (expected {expected})"
+        "column '{column}' in {path} is not binary: data row {row} holds '{value}' (expected {expected})"
     )]
     NotBinary {
         path: PathBuf,

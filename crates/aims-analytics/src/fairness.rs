@@ -156,6 +156,35 @@ impl FairnessPartial {
                 .iter()
                 .filter_map(|name| encoded.get(name.as_str()))
                 .collect();
+            // Mixed-radix codes fit in a u64 unless the batch holds an enormous number of value
+            // combinations; then the codes themselves are the key.
+            let fits = parts
+                .iter()
+                .try_fold(1u64, |acc, (_, values)| {
+                    acc.checked_mul(values.len() as u64)
+                })
+                .is_some();
+            if !fits {
+                let mut wide: crate::values::FastMap<Vec<u32>, Cell> = Default::default();
+                for (i, u) in usable.iter().enumerate() {
+                    let Some((cell_index, w)) = u else { continue };
+                    let code: Vec<u32> = parts.iter().map(|(codes, _)| codes[i]).collect();
+                    let cell = wide.entry(code).or_default();
+                    cell.weight[*cell_index] += w;
+                    cell.rows[*cell_index] += 1;
+                }
+                for (code, cell) in wide {
+                    let key: Vec<String> = parts
+                        .iter()
+                        .zip(&code)
+                        .map(|((_, values), c)| {
+                            values.get(*c as usize).cloned().unwrap_or_default()
+                        })
+                        .collect();
+                    self.cells[g].entry(key).or_default().add(&cell);
+                }
+                continue;
+            }
             let mut combined: crate::values::FastMap<u64, Cell> = Default::default();
             for (i, u) in usable.iter().enumerate() {
                 let Some((cell_index, w)) = u else { continue };
@@ -171,7 +200,7 @@ impl FairnessPartial {
                 let mut rest = code;
                 let mut key = vec![String::new(); parts.len()];
                 for (slot, (_, values)) in parts.iter().enumerate().rev() {
-                    let card = values.len() as u64;
+                    let card = values.len().max(1) as u64;
                     let idx = (rest % card) as usize;
                     rest /= card;
                     key[slot] = values.get(idx).cloned().unwrap_or_default();

@@ -66,12 +66,19 @@ pub(crate) fn to_f64(array: &ArrayRef, name: &str) -> Result<Float64Array> {
         data_type,
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(_, _)
     ) {
-        // Text is parsed leniently: a value that is not a number becomes null, the caller's
-        // validity check counts it.
+        // Text is parsed leniently: a number, else a timestamp (seconds since the epoch), else
+        // null, which the caller's validity check counts.
         let text = to_text(array, name)?;
         return Ok(text
             .iter()
-            .map(|v| v.and_then(|s| s.trim().parse::<f64>().ok()))
+            .map(|v| {
+                v.and_then(|s| {
+                    let s = s.trim();
+                    s.parse::<f64>()
+                        .ok()
+                        .or_else(|| crate::time::parse_timestamp(s))
+                })
+            })
             .collect());
     }
     let floats = cast(array, &DataType::Float64, name)?;

@@ -11,6 +11,85 @@ use serde::Serialize;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
+/// The built-in libraries plus every framework users imported. Imports are re-read from
+/// the database on each call, so every server behind a load balancer sees them at once.
+pub async fn full_catalog(state: &AppState) -> ApiResult<Catalog> {
+    let mut catalog = state.catalog().clone();
+    for custom in state.store().custom_frameworks().await? {
+        match aims_catalog::parse_framework(&custom.file_name, &custom.source) {
+            Ok(framework) => {
+                if let Err(error) = catalog.add_framework(framework) {
+                    tracing::warn!(id = custom.id, %error, "imported framework skipped");
+                }
+            }
+            Err(diagnostics) => {
+                tracing::warn!(id = custom.id, %diagnostics, "imported framework no longer parses")
+            }
+        }
+    }
+    Ok(catalog)
+}
+
+/// Validates an uploaded framework with the same validator as the built-ins, and keeps it.
+pub async fn import_framework(
+    state: &AppState,
+    ctx: &aims_store::WriteCtx,
+    file_name: &str,
+    source: &str,
+) -> ApiResult<aims_catalog::Framework> {
+    let framework = aims_catalog::parse_framework(file_name, source).map_err(|diagnostics| {
+        let details: Vec<aims_core::FieldError> = diagnostics
+            .items
+            .iter()
+            .map(|d| aims_core::FieldError {
+                field: d.field.clone(),
+                message: d.to_string(),
+            })
+            .collect();
+        let mut error = ApiError::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_framework",
+            format!(
+                "{} problem(s) in {file_name}: {}",
+                details.len(),
+                diagnostics
+            ),
+        );
+        error.field = details.first().map(|d| d.field.clone());
+        error.details = details;
+        error
+    })?;
+    if full_catalog(state)
+        .await?
+        .framework(&framework.id)
+        .is_some()
+    {
+        return Err(ApiError::new(
+            axum::http::StatusCode::CONFLICT,
+            "conflict",
+            format!(
+                "a framework with id `{}` already exists: give yours another id",
+                framework.id
+            ),
+        )
+        .with_field("id"));
+    }
+    state
+        .store()
+        .import_framework(
+            ctx,
+            aims_store::CustomFramework {
+                id: framework.id.clone(),
+                name: framework.name.clone(),
+                file_name: file_name.to_owned(),
+                source: source.to_owned(),
+                created_at: String::new(),
+            },
+        )
+        .await?;
+    Ok(framework)
+}
+
 /// ISO/IEC 42001 as loaded; its absence is a packaging bug, reported as an internal error.
 pub fn iso42001(catalog: &Catalog) -> ApiResult<&aims_catalog::Framework> {
     catalog.framework(ISO42001).ok_or_else(|| {

@@ -50,12 +50,15 @@ pub async fn load(state: &AppState, version: Option<i64>) -> ApiResult<SoaDocume
     }
 }
 
-/// The export as an HTTP response with a sensible file name.
-pub async fn soa_response(
-    state: &AppState,
-    format: &str,
-    version: Option<i64>,
-) -> ApiResult<Response> {
+/// A rendered export: its text, content type and file name.
+pub struct Rendered {
+    pub body: String,
+    pub content_type: &'static str,
+    pub file_name: String,
+}
+
+/// Renders the SoA (the draft, or an approved version) in one of the export formats.
+pub async fn render(state: &AppState, format: &str, version: Option<i64>) -> ApiResult<Rendered> {
     let document = load(state, version).await?;
     let now = format_instant(state.clock().now());
     let base = format!("soa-{}", document.version_label);
@@ -82,13 +85,27 @@ pub async fn soa_response(
             .with_field("format"));
         }
     };
-    let disposition = format!("attachment; filename=\"{base}.{extension}\"");
+    Ok(Rendered {
+        body,
+        content_type,
+        file_name: format!("{base}.{extension}"),
+    })
+}
+
+/// The export as an HTTP response with a sensible file name.
+pub async fn soa_response(
+    state: &AppState,
+    format: &str,
+    version: Option<i64>,
+) -> ApiResult<Response> {
+    let rendered = render(state, format, version).await?;
+    let disposition = format!("attachment; filename=\"{}\"", rendered.file_name);
     let mut response = (
         [
-            (header::CONTENT_TYPE, content_type.to_owned()),
+            (header::CONTENT_TYPE, rendered.content_type.to_owned()),
             (header::CONTENT_DISPOSITION, disposition),
         ],
-        body,
+        rendered.body,
     )
         .into_response();
     if format == "html" {

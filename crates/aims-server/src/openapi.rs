@@ -24,7 +24,7 @@ use crate::api;
         api::tokens::list, api::tokens::create, api::tokens::revoke,
         api::ledger::head, api::ledger::key, api::ledger::entries, api::ledger::proof,
         api::ledger::verify,
-        api::conformance::frameworks, api::conformance::framework_show, api::conformance::framework_oscal,
+        api::conformance::frameworks, api::conformance::framework_import, api::conformance::framework_show, api::conformance::framework_oscal,
         api::conformance::controls, api::conformance::control_create, api::conformance::control_show,
         api::conformance::control_update, api::conformance::soa, api::conformance::soa_update,
         api::conformance::soa_approve, api::conformance::soa_versions, api::conformance::soa_version,

@@ -161,6 +161,23 @@ pub async fn compute(state: &AppState) -> ApiResult<Readiness> {
     Ok(readiness)
 }
 
+/// The printable, self-contained readiness report.
+pub fn report_html(state: &AppState, readiness: &Readiness) -> ApiResult<String> {
+    let heatmap = aims_core::readiness::heatmap_svg(readiness);
+    let template = state
+        .templates()
+        .get_template("readiness/report.html")
+        .map_err(|_| crate::error::ApiError::internal())?;
+    template
+        .render(minijinja::context! {
+            readiness, heatmap, generated => aims_core::timefmt::format_instant(state.clock().now()),
+        })
+        .map_err(|error| {
+            tracing::error!(%error, "readiness report failed");
+            crate::error::ApiError::internal()
+        })
+}
+
 /// A small line chart of the overall score over time, as inline SVG (no script, no styles).
 pub fn trend_svg(points: &[ReadinessPoint]) -> String {
     let width = 600.0;

@@ -25,7 +25,9 @@ pub use evidence::EvidenceFilter;
 pub use files::FileStore;
 pub use ledger::{Actor, HistoryEntry, LedgerHead, VerifyProblem, VerifyReport, WriteCtx, WriteTx};
 pub use password::{hash_password, verify_password};
-pub use soa::{ClauseRecord, ISO42001, LinkedControl, ReadinessPoint, SoaRow, SoaVersion};
+pub use soa::{
+    ClauseRecord, CustomFramework, ISO42001, LinkedControl, ReadinessPoint, SoaRow, SoaVersion,
+};
 pub use user::{AuthenticatedUser, LoginOutcome, NewSession, SessionInfo, ThrottlePolicy};
 
 /// Dashboard counts, computed in the database.
@@ -49,6 +51,7 @@ pub(crate) const TRACKED_ENTITIES: &[&str] = &[
     "soa_version",
     "clause_record",
     "evidence",
+    "custom_framework",
 ];
 
 #[cfg(feature = "testing")]

@@ -35,6 +35,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_evidence.sql"),
         postgres: include_str!("../migrations/postgres/0003_evidence.sql"),
     },
+    Migration {
+        version: 4,
+        name: "custom frameworks",
+        sqlite: include_str!("../migrations/sqlite/0004_custom_frameworks.sql"),
+        postgres: include_str!("../migrations/postgres/0004_custom_frameworks.sql"),
+    },
 ];
 
 impl Migration {

@@ -436,6 +436,12 @@ impl Store {
                 serde_json::to_value(&version)?,
             ));
         }
+        for framework in self.custom_frameworks().await? {
+            states.push((
+                ("custom_framework".to_owned(), framework.id.clone()),
+                serde_json::to_value(&framework)?,
+            ));
+        }
         for row in sqlx::query(
             "SELECT requirement_id, status, responsible_role, notes, version, updated_at FROM clause_status",
         )
@@ -504,5 +510,79 @@ impl Store {
             .collect::<Result<Vec<_>, StoreError>>()?;
         points.reverse();
         Ok(points)
+    }
+}
+
+/// A framework a user imported, as uploaded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CustomFramework {
+    pub id: String,
+    pub name: String,
+    pub file_name: String,
+    pub source: String,
+    pub created_at: String,
+}
+
+impl Store {
+    /// Keeps an imported framework (already validated by the caller). Its id must be new.
+    pub async fn import_framework(
+        &self,
+        ctx: &WriteCtx,
+        framework: CustomFramework,
+    ) -> Result<CustomFramework, StoreError> {
+        let mut tx = self.begin_write(ctx).await?;
+        let exists = sqlx::query("SELECT id FROM custom_frameworks WHERE id = $1")
+            .bind(&framework.id)
+            .fetch_optional(&mut *tx.tx)
+            .await?;
+        if exists.is_some() {
+            return Err(StoreError::Conflict {
+                message: format!(
+                    "a framework with id `{}` was already imported",
+                    framework.id
+                ),
+                field: Some("id"),
+            });
+        }
+        let framework = CustomFramework {
+            created_at: ctx.now_text(),
+            ..framework
+        };
+        sqlx::query("INSERT INTO custom_frameworks (id, name, file_name, source, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&framework.id)
+            .bind(&framework.name)
+            .bind(&framework.file_name)
+            .bind(&framework.source)
+            .bind(&framework.created_at)
+            .execute(&mut *tx.tx)
+            .await?;
+        tx.append(
+            "framework.imported",
+            "custom_framework",
+            &framework.id,
+            Some(&serde_json::to_value(&framework)?),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(framework)
+    }
+
+    /// Every imported framework, oldest first.
+    pub async fn custom_frameworks(&self) -> Result<Vec<CustomFramework>, StoreError> {
+        let rows = sqlx::query("SELECT id, name, file_name, source, created_at FROM custom_frameworks ORDER BY created_at, id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(CustomFramework {
+                    id: row.try_get("id")?,
+                    name: row.try_get("name")?,
+                    file_name: row.try_get("file_name")?,
+                    source: row.try_get("source")?,
+                    created_at: row.try_get("created_at")?,
+                })
+            })
+            .collect()
     }
 }

@@ -3,6 +3,7 @@
 
 mod app;
 mod cmd_check;
+mod cmd_conformance;
 mod cmd_ledger;
 mod cmd_system;
 mod cmd_user;
@@ -60,6 +61,24 @@ enum Command {
     /// Verify the audit trail, write and check offline proofs.
     #[command(subcommand)]
     Ledger(cmd_ledger::LedgerCommand),
+    /// Framework libraries: list, show, import.
+    #[command(subcommand)]
+    Framework(cmd_conformance::FrameworkCommand),
+    /// The organisation's applied controls.
+    #[command(subcommand)]
+    Control(cmd_conformance::ControlCommand),
+    /// The Statement of Applicability: show, decide, approve, export.
+    #[command(subcommand)]
+    Soa(cmd_conformance::SoaCommand),
+    /// Conformance with clauses 4 to 10.
+    #[command(subcommand)]
+    Clause(cmd_conformance::ClauseCommand),
+    /// Evidence files and links.
+    #[command(subcommand)]
+    Evidence(Box<cmd_conformance::EvidenceCommand>),
+    /// Certification readiness and gaps.
+    #[command(subcommand)]
+    Gap(cmd_conformance::GapCommand),
     /// Check a data set (quality, fairness, drift, performance, privacy) against a spec;
     /// exits 1 when a threshold fails, so it can gate a pipeline.
     Check(cmd_check::CheckArgs),
@@ -116,6 +135,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token(command) => cmd_user::run_token(&app, command).await,
         Command::System(command) => cmd_system::run(&app, *command).await,
         Command::Ledger(command) => cmd_ledger::run(&app, command).await,
+        Command::Framework(command) => cmd_conformance::framework(&app, command).await,
+        Command::Control(command) => cmd_conformance::control(&app, command).await,
+        Command::Soa(command) => cmd_conformance::soa(&app, command).await,
+        Command::Clause(command) => cmd_conformance::clause(&app, command).await,
+        Command::Evidence(command) => cmd_conformance::evidence(&app, *command).await,
+        Command::Gap(command) => cmd_conformance::gap(&app, command).await,
         Command::Openapi | Command::Check(_) => Ok(ExitCode::SUCCESS),
     }
 }

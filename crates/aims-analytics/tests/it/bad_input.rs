@@ -341,3 +341,31 @@ fn all_null_and_zero_rate_columns() {
     assert_eq!(d.columns[0].value, None);
     assert!(!d.columns[0].drift);
 }
+
+#[test]
+fn error_messages_name_the_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: Vec<(&str, &[u8], &str)> = vec![
+        ("ragged.csv", b"y,p,g\n1,1,a\n0,1\n", SPEC),
+        ("utf8.csv", b"y,p,g\n1,1,a\n0,1,\xff\n", SPEC),
+        ("semi.csv", b"y;p;g\n1;1;a\n", SPEC),
+        ("header.csv", b"y,p,g\n", SPEC),
+        ("empty.csv", b"", SPEC),
+        ("three.csv", b"y,p,g\n1,1,a\n0,1,a\n2,0,b\n", SPEC),
+        ("bad.parquet", b"PAR1 this is not parquet PAR1", ""),
+    ];
+    for (name, bytes, spec) in cases {
+        let path = write(dir.path(), name, bytes);
+        let err = check(CheckKind::Fairness, &path, spec)
+            .unwrap_err()
+            .to_string();
+        eprintln!("{name}: {err}");
+        assert!(err.contains(name), "{err}");
+        let first = err.chars().next().unwrap();
+        assert!(
+            !first.is_uppercase() || err.starts_with('/'),
+            "lowercase: {err}"
+        );
+        assert!(!err.ends_with('.'), "no trailing period: {err}");
+    }
+}

@@ -331,3 +331,25 @@ fn evidently_small_sample_methods() {
     );
     assert!(get("region").drift && !get("sex").drift);
 }
+
+#[test]
+fn csv_and_parquet_give_the_same_drift() {
+    let a = run(
+        CheckKind::Drift,
+        "cur.parquet",
+        Some("ref.parquet"),
+        &spec(),
+    )
+    .drift
+    .unwrap();
+    let b = run(CheckKind::Drift, "cur.csv", Some("ref.csv"), &spec())
+        .drift
+        .unwrap();
+    assert_eq!(a.columns.len(), b.columns.len());
+    for (x, y) in a.columns.iter().zip(&b.columns) {
+        assert_eq!(x.column, y.column);
+        assert_eq!(x.method, y.method, "{}", x.column);
+        close(x.value.unwrap(), y.value.unwrap(), 1e-12, &x.column);
+    }
+    assert_eq!(a.drifted_columns, b.drifted_columns);
+}

@@ -31,13 +31,13 @@ pub struct FrameworkSummary {
     pub requirements: usize,
 }
 
-/// The framework libraries AIMS knows.
+/// The framework libraries AIMS knows, built in and imported.
 #[utoipa::path(get, path = "/api/v1/frameworks", tag = "conformance",
     responses((status = 200, body = Vec<FrameworkSummary>)))]
-pub async fn frameworks(State(state): State<AppState>) -> Json<Vec<FrameworkSummary>> {
-    Json(
-        state
-            .catalog()
+pub async fn frameworks(State(state): State<AppState>) -> ApiResult<Json<Vec<FrameworkSummary>>> {
+    Ok(Json(
+        conformance::full_catalog(&state)
+            .await?
             .frameworks
             .iter()
             .map(|f| FrameworkSummary {
@@ -50,14 +50,43 @@ pub async fn frameworks(State(state): State<AppState>) -> Json<Vec<FrameworkSumm
                 requirements: f.requirements.len(),
             })
             .collect(),
-    )
+    ))
 }
 
-fn framework<'a>(state: &'a AppState, id: &str) -> ApiResult<&'a Framework> {
-    state
-        .catalog()
+async fn framework(state: &AppState, id: &str) -> ApiResult<Framework> {
+    conformance::full_catalog(state)
+        .await?
         .framework(id)
+        .cloned()
         .ok_or_else(|| ApiError::not_found(format!("no framework `{id}`")))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ImportQuery {
+    /// The file name to report problems against (default `framework.yaml`).
+    pub file_name: Option<String>,
+}
+
+/// Import a custom framework: the body is the framework's YAML (the format of the built-in
+/// libraries). Problems are reported with file, line, column and field.
+#[utoipa::path(post, path = "/api/v1/frameworks", tag = "conformance", params(ImportQuery),
+    request_body(content = String, content_type = "application/yaml"),
+    responses((status = 201, body = Framework), (status = 422, body = crate::error::ErrorBody),
+              (status = 409, body = crate::error::ErrorBody)))]
+pub async fn framework_import(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    uri: axum::http::Uri,
+    body: axum::body::Bytes,
+) -> ApiResult<impl IntoResponse> {
+    let query: ImportQuery = parse_query(uri.query())?;
+    let file_name = query.file_name.unwrap_or_else(|| "framework.yaml".into());
+    let source = std::str::from_utf8(&body)
+        .map_err(|_| ApiError::bad_request("the framework file must be UTF-8 text"))?;
+    let framework =
+        conformance::import_framework(&state, &current.ctx(&state), &file_name, source).await?;
+    Ok((StatusCode::CREATED, Json(framework)))
 }
 
 /// One framework with every requirement.
@@ -68,7 +97,7 @@ pub async fn framework_show(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Framework>> {
-    Ok(Json(framework(&state, &id)?.clone()))
+    Ok(Json(framework(&state, &id).await?))
 }
 
 /// One framework as an OSCAL 1.2.3 catalog.
@@ -79,9 +108,9 @@ pub async fn framework_oscal(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
-    let framework = framework(&state, &id)?;
+    let framework = framework(&state, &id).await?;
     let document =
-        aims_catalog::oscal_catalog(framework, state.clock().now()).map_err(|error| {
+        aims_catalog::oscal_catalog(&framework, state.clock().now()).map_err(|error| {
             tracing::error!(%error, "OSCAL catalog export failed");
             ApiError::internal()
         })?;
@@ -103,7 +132,10 @@ pub async fn control_create(
     current: CurrentUser,
     ApiJson(fields): ApiJson<ControlFields>,
 ) -> ApiResult<impl IntoResponse> {
-    conformance::check_references(state.catalog(), &fields.requirements)?;
+    conformance::check_references(
+        &conformance::full_catalog(&state).await?,
+        &fields.requirements,
+    )?;
     let control = state
         .store()
         .create_control(&current.ctx(&state), fields)
@@ -139,7 +171,10 @@ pub async fn control_update(
     update: Versioned<ControlFields>,
 ) -> ApiResult<Json<AppliedControl>> {
     let id = parse_id(&id)?;
-    conformance::check_references(state.catalog(), &update.fields.requirements)?;
+    conformance::check_references(
+        &conformance::full_catalog(&state).await?,
+        &update.fields.requirements,
+    )?;
     Ok(Json(
         state
             .store()

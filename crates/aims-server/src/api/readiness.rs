@@ -76,7 +76,8 @@ pub async fn crosswalk(
 }
 
 pub async fn coverage(state: &AppState, framework: &str) -> ApiResult<Vec<InferredCoverage>> {
-    if framework == ISO42001 || state.catalog().framework(framework).is_none() {
+    let catalog = conformance::full_catalog(state).await?;
+    if framework == ISO42001 || catalog.framework(framework).is_none() {
         return Err(ApiError::not_found(format!(
             "no framework `{framework}` to infer coverage for (choose one other than ISO/IEC 42001)"
         )));

@@ -52,12 +52,66 @@ pub async fn frameworks(
     State(state): State<AppState>,
     current: CurrentUser,
 ) -> ApiResult<Response> {
-    render(
-        &state,
+    frameworks_page(&state, &current, &ValidationErrors::new(), StatusCode::OK).await
+}
+
+async fn frameworks_page(
+    state: &AppState,
+    current: &CurrentUser,
+    errors: &ValidationErrors,
+    status: StatusCode,
+) -> ApiResult<Response> {
+    let catalog = conformance::full_catalog(state).await?;
+    let problems: Vec<String> = errors.errors.iter().map(|e| e.message.clone()).collect();
+    let response = render(
+        state,
         "frameworks/list.html",
-        Some(&current),
-        context! { nav => "frameworks", frameworks => &state.catalog().frameworks },
-    )
+        Some(current),
+        context! { nav => "frameworks", frameworks => &catalog.frameworks, problems },
+    )?;
+    Ok(with_status(response, status))
+}
+
+/// Imports a framework file uploaded through the form.
+pub async fn framework_import(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    mut multipart: axum::extract::Multipart,
+) -> ApiResult<Response> {
+    let mut upload = None;
+    while let Ok(Some(field)) = multipart.next_field().await {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or("framework.yaml").to_owned();
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|e| ApiError::bad_request(e.body_text()))?;
+            upload = Some((name, bytes));
+        }
+    }
+    let refuse = |message: &str| ValidationErrors::single("file", message);
+    let Some((name, bytes)) = upload.filter(|(_, bytes)| !bytes.is_empty()) else {
+        let errors = refuse("choose a YAML file to import");
+        return frameworks_page(&state, &current, &errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let Ok(source) = std::str::from_utf8(&bytes) else {
+        let errors = refuse("the file must be UTF-8 text");
+        return frameworks_page(&state, &current, &errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    match conformance::import_framework(&state, &current.ctx(&state), &name, source).await {
+        Ok(framework) => Ok(redirect(&format!("/frameworks/{}", framework.id))),
+        Err(error) if error.status.is_client_error() => {
+            let mut errors = ValidationErrors::new();
+            if error.details.is_empty() {
+                errors.add("file", error.message.clone());
+            }
+            for detail in &error.details {
+                errors.add(&detail.field, detail.message.clone());
+            }
+            frameworks_page(&state, &current, &errors, error.status).await
+        }
+        Err(error) => Err(error),
+    }
 }
 
 pub async fn framework(
@@ -65,8 +119,8 @@ pub async fn framework(
     current: CurrentUser,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let framework = state
-        .catalog()
+    let catalog = conformance::full_catalog(&state).await?;
+    let framework = catalog
         .framework(&id)
         .ok_or_else(|| ApiError::not_found(format!("no framework `{id}`")))?;
     let depth: Vec<(usize, &aims_catalog::Requirement)> = framework
@@ -454,7 +508,7 @@ async fn control_form_page(
             errors => errors_map(errors), error_count => errors.errors.len(),
             statuses => choices(ControlStatus::ALL, ControlStatus::code, ControlStatus::label),
             frequencies => choices(ControlFrequency::ALL, ControlFrequency::code, ControlFrequency::label),
-            frameworks => &state.catalog().frameworks,
+            frameworks => conformance::full_catalog(state).await?.frameworks,
         },
     )?;
     Ok(with_status(response, status))
@@ -524,7 +578,10 @@ async fn save_control(
     form: ControlForm,
 ) -> ApiResult<Response> {
     let result = match form.to_fields() {
-        Ok(fields) => match conformance::check_references(state.catalog(), &fields.requirements) {
+        Ok(fields) => match conformance::check_references(
+            &conformance::full_catalog(state).await?,
+            &fields.requirements,
+        ) {
             Ok(()) => match id {
                 Some(id) => {
                     state

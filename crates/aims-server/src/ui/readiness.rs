@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::api::readiness::coverage;
 use crate::api::systems::parse_query;
 use crate::auth::CurrentUser;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::ui::render;
 
@@ -29,17 +29,7 @@ pub async fn page(State(state): State<AppState>, current: CurrentUser) -> ApiRes
 /// A self-contained, printable report (inline styles, so it also works as a saved file).
 pub async fn report(State(state): State<AppState>) -> ApiResult<Response> {
     let readiness = crate::readiness::compute(&state).await?;
-    let heatmap = aims_core::readiness::heatmap_svg(&readiness);
-    let template = state
-        .templates()
-        .get_template("readiness/report.html")
-        .map_err(|_| ApiError::internal())?;
-    let html = template
-        .render(context! { readiness, heatmap, generated => aims_core::timefmt::format_instant(state.clock().now()) })
-        .map_err(|error| {
-            tracing::error!(%error, "readiness report failed");
-            ApiError::internal()
-        })?;
+    let html = crate::readiness::report_html(&state, &readiness)?;
     let mut response = Html(html).into_response();
     if let Ok(value) = "default-src 'none'; style-src 'unsafe-inline'".parse() {
         response
@@ -61,8 +51,8 @@ pub async fn crosswalk(
     uri: axum::http::Uri,
 ) -> ApiResult<Response> {
     let query: CrosswalkQuery = parse_query(uri.query())?;
-    let targets: Vec<(String, String)> = state
-        .catalog()
+    let catalog = crate::conformance::full_catalog(&state).await?;
+    let targets: Vec<(String, String)> = catalog
         .frameworks
         .iter()
         .filter(|f| f.id != aims_store::ISO42001)
@@ -73,7 +63,7 @@ pub async fn crosswalk(
         .or_else(|| targets.first().map(|t| t.0.clone()))
         .unwrap_or_default();
     let rows = coverage(&state, &selected).await?;
-    let framework = state.catalog().framework(&selected);
+    let framework = catalog.framework(&selected);
     let titled: Vec<serde_json::Value> = rows
         .iter()
         .map(|row| {

@@ -308,3 +308,52 @@ both_backends! {
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     }
 }
+
+const CUSTOM: &str = "id: acme-ai-policy
+name: Acme AI policy
+version: \"3\"
+publisher: Acme Ltd
+library_version: \"3.0.0\"
+requirements:
+  - {id: P1, kind: section, title: Inventory}
+  - {id: P1.1, parent: P1, kind: control, title: Keep an AI inventory}
+";
+
+both_backends! {
+    async fn custom_frameworks_are_imported_through_the_same_validator(backend: Backend) {
+        let app = app(backend).await;
+        let import = |body: &str, name: &str| {
+            let body = body.to_owned();
+            let path = format!("/api/v1/frameworks?file_name={name}");
+            let token = app.token(Role::GovernanceLead).to_owned();
+            let app = &app;
+            async move { app.send(Method::POST, &path, Some(&token), &[("content-type", "application/yaml")], Body::from(body)).await }
+        };
+        let created = import(CUSTOM, "acme.yaml").await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+        let list = app.get("/api/v1/frameworks", Role::Viewer).await.json();
+        assert!(list.as_array().unwrap().iter().any(|f| f["id"] == "acme-ai-policy" && f["custom"] == true));
+        let again = import(CUSTOM, "acme.yaml").await;
+        assert_eq!(again.status, StatusCode::CONFLICT);
+
+        let broken = CUSTOM.replace("acme-ai-policy", "acme-2").replace("parent: P1,", "parent: P9,") + "  - {id: P1, kind: section, title: Again}\n";
+        let refused = import(&broken, "acme-2.yaml").await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+        assert_eq!(refused.code(), "invalid_framework");
+        let messages: Vec<String> = refused.json()["error"]["details"].as_array().unwrap().iter().map(|d| d["message"].as_str().unwrap().to_owned()).collect();
+        assert!(messages.iter().any(|m| m.starts_with("acme-2.yaml:8:") && m.contains("parent")), "{messages:?}");
+        assert!(messages.iter().any(|m| m.starts_with("acme-2.yaml:9:") && m.contains("P1")), "{messages:?}");
+        let invalid_yaml = import("id: [unclosed", "bad.yaml").await;
+        assert_eq!(invalid_yaml.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(invalid_yaml.body.contains("bad.yaml:"));
+
+        // Applied controls can serve the imported framework too.
+        let control = json!({"name": "Inventory", "requirements": [{"framework": "acme-ai-policy", "requirement": "P1.1"}]});
+        let reply = app.json(Method::POST, "/api/v1/controls", Role::RiskOwner, &control).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+        let shown = app.get("/frameworks/acme-ai-policy", Role::Viewer).await;
+        assert!(shown.body.contains("Keep an AI inventory"));
+        let report = app.db.store.verify_ledger(&app.db.signer.verifier()).await.unwrap();
+        assert!(report.ok(), "{:?}", report.problems);
+    }
+}
