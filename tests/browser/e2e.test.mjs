@@ -113,6 +113,66 @@ test("a person registers an AI system in the browser (embedded database)", async
   await registerAndFind(base, "admin", "aims-demo-password", "sqlite");
 });
 
+test("a governance lead completes, evidences and approves the SoA, then reads readiness", async () => {
+  const base = await serve(["--demo"]);
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${base}/login`);
+    await page.getByLabel("Username").fill("gina");
+    await page.getByLabel("Password").fill("aims-demo-password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("link", { name: "Readiness" }).click();
+    const before = Number((await page.locator(".tile .figure").first().innerText()).replace("%", ""));
+
+    // The demo leaves two Annex A controls undecided: approval must refuse until they are.
+    await page.getByRole("link", { name: "SoA" }).click();
+    await page.getByRole("button", { name: "Approve" }).click();
+    await assert.doesNotReject(page.getByRole("alert").getByText("cannot be approved yet").waitFor());
+    for (const control of ["A.8.5", "A.9.3"]) {
+      await page.goto(`${base}/soa/controls/${control}`);
+      await page.getByLabel("Applicable (included)").check();
+      await page.getByLabel("Justification").fill(`Our customers and staff rely on ${control}.`);
+      await page.getByLabel("Implementation status").selectOption("planned");
+      await page.getByRole("button", { name: "Save" }).click();
+      await page.waitForURL(new RegExp(`/soa#row-${control.replace(/\./g, "\\.")}`));
+    }
+
+    // Attach evidence by uploading a file.
+    await page.goto(`${base}/evidence/new?link=requirement:iso-iec-42001-2023:A.9.3`);
+    await page.getByLabel("File (at most").setInputFiles({ name: "responsible-use.md", mimeType: "text/markdown", buffer: Buffer.from("# Responsible use objectives") });
+    await page.getByLabel("Title").fill("Responsible use objectives");
+    await page.getByLabel("Last reviewed on").fill("2026-11-30");
+    await page.getByRole("button", { name: "Add evidence" }).click();
+    await page.waitForURL(/\/evidence\/[0-9a-f-]{36}$/);
+    await assert.doesNotReject(page.getByText("responsible-use.md").first().waitFor());
+
+    await page.getByRole("link", { name: "SoA" }).click();
+    await page.getByLabel("Approve the current SoA as a new version").fill("Stage 1 audit");
+    await page.getByRole("button", { name: "Approve" }).click();
+    await page.waitForURL(/\/soa\/versions\/1$/);
+    await assert.doesNotReject(page.getByText("Approved by Gina Lindqvist").waitFor());
+
+    // The approved version exports as OSCAL with all 38 controls.
+    const ssp = await page.request.get(`${base}/api/v1/soa/export?format=oscal-ssp&version=1`);
+    assert.equal(ssp.status(), 200);
+    const requirements = (await ssp.json())["system-security-plan"]["control-implementation"]["implemented-requirements"];
+    assert.equal(requirements.length, 38);
+
+    await page.getByRole("link", { name: "Readiness" }).click();
+    await assert.doesNotReject(page.locator(".heatmap svg").waitFor());
+    const after = Number((await page.locator(".tile .figure").first().innerText()).replace("%", ""));
+    assert.ok(after > before, `readiness should rise as work is done (${before} -> ${after})`);
+    await page.screenshot({ path: join(SHOTS, "readiness.png"), fullPage: true });
+  } finally {
+    await browser.close();
+  }
+});
+
 test("a person registers an AI system in the browser (PostgreSQL)", { skip: !process.env.E2E_DATABASE_URL && "E2E_DATABASE_URL is not set" }, async () => {
   const install = initPostgres(process.env.E2E_DATABASE_URL);
   try {

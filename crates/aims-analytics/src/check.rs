@@ -783,6 +783,15 @@ fn run_drift(
     let rows =
         data.rows_hint().unwrap_or(u64::MAX / 16) + reference.rows_hint().unwrap_or(u64::MAX / 16);
     let passes = plan_passes(&numeric, rows, spec.input.sample_budget_mb);
+    // Several passes over CSV would parse the text each time: convert it once instead.
+    let (_data_spill, data_spilled, _reference_spill, reference_spilled);
+    let (data, reference) = if passes.len() > 1 {
+        (_data_spill, data_spilled) = data.spill(&names, spec)?;
+        (_reference_spill, reference_spilled) = reference.spill(&names, spec)?;
+        (&data_spilled, &reference_spilled)
+    } else {
+        (data, reference)
+    };
     let d = &spec.drift;
     let mut merged: Option<DriftResult> = None;
     for pass_columns in &passes {
@@ -990,6 +999,14 @@ fn run_quality(
         (0..columns.len())
             .map(|i| holds_values[i] && pass.contains(&i))
             .collect()
+    };
+    // Several passes over CSV would parse the text each time: convert it once instead.
+    let (_spill, spilled);
+    let data = if passes.len() > 1 {
+        (_spill, spilled) = data.spill(&names, spec)?;
+        &spilled
+    } else {
+        data
     };
     let first = passes.first().cloned().unwrap_or_default();
     let collect = collect_in(&first);

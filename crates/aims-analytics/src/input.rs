@@ -149,6 +149,58 @@ impl DataSource {
         }))
     }
 
+    /// Copies `columns` of a CSV file into a temporary Parquet file and opens that instead, so a
+    /// check that reads the data several times (to bound memory) parses the text only once.
+    /// The file is deleted when the returned handle is dropped. Parquet sources are returned as
+    /// they are.
+    pub fn spill(
+        &self,
+        columns: &[String],
+        spec: &DatasetSpec,
+    ) -> Result<(Option<tempfile::TempPath>, DataSource)> {
+        if self.format != Format::Csv {
+            return Ok((None, self.clone()));
+        }
+        let temp = tempfile::Builder::new()
+            .prefix("aims-analytics-")
+            .suffix(".parquet")
+            .tempfile()
+            .map_err(|source| Error::Io {
+                path: std::env::temp_dir(),
+                source,
+            })?;
+        let temp_path = temp.path().to_path_buf();
+        let write_error = |e: parquet::errors::ParquetError| parquet_error(&temp_path, &e);
+        let mut batches = self.batches(columns)?;
+        let Some(first) = batches.next().transpose()? else {
+            return Err(Error::NoRows {
+                path: self.path.clone(),
+            });
+        };
+        // Small row groups keep the writer's buffer small; snappy keeps writing fast.
+        let properties = parquet::file::properties::WriterProperties::builder()
+            .set_compression(parquet::basic::Compression::SNAPPY)
+            .set_max_row_group_row_count(Some(131_072))
+            .build();
+        let file = temp.reopen().map_err(|source| Error::Io {
+            path: temp_path.clone(),
+            source,
+        })?;
+        let mut writer =
+            parquet::arrow::ArrowWriter::try_new(file, first.schema(), Some(properties))
+                .map_err(write_error)?;
+        writer.write(&first).map_err(write_error)?;
+        for batch in batches {
+            writer.write(&batch?).map_err(write_error)?;
+        }
+        writer.close().map_err(write_error)?;
+        let mut spec = spec.clone();
+        spec.input.format = Some("parquet".to_owned());
+        let mut spilled = DataSource::open(&temp_path, &spec)?;
+        spilled.progress = self.progress.clone();
+        Ok((Some(temp.into_temp_path()), spilled))
+    }
+
     /// The file's path.
     pub fn path(&self) -> &Path {
         &self.path
@@ -308,9 +360,14 @@ fn null_regex(input: &InputSpec) -> Result<regex::Regex> {
 }
 
 fn csv_error(path: &Path, e: &arrow::error::ArrowError) -> Error {
+    let mut message = clean_arrow_message(&e.to_string());
+    // Types are inferred from the first records; a later value of another type fails to parse.
+    if message.contains("while parsing value") {
+        message.push_str(" (column types are inferred from the first input.infer_rows records: declare the column's type in the spec)");
+    }
     Error::Csv {
         path: path.to_path_buf(),
-        message: clean_arrow_message(&e.to_string()),
+        message,
     }
 }
 

@@ -209,10 +209,17 @@ pub fn trend_svg(points: &[ReadinessPoint]) -> String {
 <line x1="{pad}" y1="{y0:.1}" x2="{x2}" y2="{y0:.1}" stroke="#9aa3b5"/>
 <text x="2" y="{y100t:.1}" font-size="10" fill="#5b6478">100</text><text x="8" y="{y0t:.1}" font-size="10" fill="#5b6478">0</text>
 <polyline points="{}" fill="none" stroke="#2457c5" stroke-width="2"/>
+{}
 </svg>"##,
         last.0,
         last.1,
         path.join(" "),
+        path.iter()
+            .map(|point| {
+                let (x, y) = point.split_once(',').unwrap_or_default();
+                format!(r##"<circle cx="{x}" cy="{y}" r="3" fill="#2457c5"/>"##)
+            })
+            .collect::<String>(),
         y100 = y(100.0),
         y0 = y(0.0),
         y100t = y(100.0) + 3.0,

@@ -215,7 +215,252 @@ pub async fn seed(store: &Store, start: OffsetDateTime) -> Result<()> {
     store
         .set_ai_system_archived(&ctx, system.id, system.version, true)
         .await?;
+    seed_conformance(
+        store,
+        start,
+        &by_role(Role::GovernanceLead),
+        &by_role(Role::RiskOwner),
+    )
+    .await?;
     store.publish_checkpoint(start).await?;
+    Ok(())
+}
+
+/// Applied controls with their links, most of the SoA decided (two controls are left for
+/// the visitor), clause records, and evidence in every state, so readiness has a story.
+async fn seed_conformance(
+    store: &Store,
+    start: OffsetDateTime,
+    lead: &Actor,
+    risk: &Actor,
+) -> Result<()> {
+    use aims_core::control::{ControlFields, ControlFrequency, ControlStatus, RequirementRef};
+    use aims_core::evidence::{EvidenceFields, EvidenceLink, LinkTarget};
+    use aims_core::soa::{
+        Applicability, ClauseFields, ClauseState, ImplementationStatus, SoaRowFields,
+    };
+    use aims_store::ISO42001;
+
+    let catalog = aims_catalog::Catalog::builtin()?;
+    let iso = catalog
+        .framework(ISO42001)
+        .ok_or_else(|| anyhow::anyhow!("the catalogue has no ISO/IEC 42001"))?;
+    let at = |days: i64| start - Duration::days(days);
+    let ctx = |actor: &Actor, days: i64| WriteCtx::new(actor.clone(), at(days));
+    let date = |days: i64| aims_core::timefmt::format_date(at(days).date());
+    let iso_ref = |id: &str| RequirementRef {
+        framework: ISO42001.into(),
+        requirement: id.into(),
+    };
+
+    let controls: &[(&str, &str, ControlStatus, i64, i64, &[&str])] = &[
+        (
+            "AI policy and annual review",
+            "Governance office",
+            ControlStatus::Implemented,
+            8_000,
+            10,
+            &["A.2.2", "A.2.3", "A.2.4", "5.2"],
+        ),
+        (
+            "AI roles, RACI and concern reporting line",
+            "Governance office",
+            ControlStatus::Implemented,
+            5_000,
+            6,
+            &["A.3.2", "A.3.3", "5.3"],
+        ),
+        (
+            "AI system and resource inventory in AIMS",
+            "Model risk",
+            ControlStatus::Implemented,
+            3_000,
+            4,
+            &["A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6"],
+        ),
+        (
+            "AI impact assessment procedure",
+            "Risk office",
+            ControlStatus::InProgress,
+            20_000,
+            25,
+            &["A.5.2", "A.5.3", "A.5.4", "A.5.5", "6.1.4", "8.4"],
+        ),
+        (
+            "Model development standard and lifecycle gates",
+            "Model risk",
+            ControlStatus::InProgress,
+            30_000,
+            40,
+            &["A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.5"],
+        ),
+        (
+            "Pre-release validation and fairness testing",
+            "Model risk",
+            ControlStatus::Implemented,
+            25_000,
+            30,
+            &["A.6.2.4", "A.7.4"],
+        ),
+        (
+            "Production monitoring, drift alarms and event logs",
+            "ML platform",
+            ControlStatus::Planned,
+            40_000,
+            45,
+            &["A.6.2.6", "A.6.2.8", "9.1"],
+        ),
+        (
+            "Data governance: acquisition, provenance, preparation",
+            "Data office",
+            ControlStatus::InProgress,
+            35_000,
+            40,
+            &["A.7.2", "A.7.3", "A.7.5", "A.7.6"],
+        ),
+        (
+            "Supplier AI due diligence",
+            "Procurement",
+            ControlStatus::Planned,
+            12_000,
+            15,
+            &["A.10.2", "A.10.3"],
+        ),
+    ];
+    let mut created = Vec::new();
+    for (index, (name, owner, status, cost, effort, requirements)) in controls.iter().enumerate() {
+        let mut requirements: Vec<RequirementRef> =
+            requirements.iter().map(|id| iso_ref(id)).collect();
+        if index == 0 {
+            requirements.push(RequirementRef {
+                framework: "nist-ai-rmf-1.0".into(),
+                requirement: "GOVERN 1.2".into(),
+            });
+        }
+        let fields = ControlFields {
+            name: (*name).into(),
+            description: String::new(),
+            owner: (*owner).into(),
+            status: *status,
+            frequency: ControlFrequency::Continuous,
+            cost_estimate: *cost,
+            effort_days: *effort,
+            requirements,
+        };
+        created.push(
+            store
+                .create_control(&ctx(lead, 60 - index as i64), fields)
+                .await?,
+        );
+    }
+
+    let excluded = ["A.10.4", "A.8.3"];
+    let undecided = ["A.9.3", "A.8.5"];
+    let annex_a = iso
+        .sorted()
+        .filter(|r| r.kind == aims_catalog::RequirementKind::Control);
+    for (index, control) in annex_a.enumerate() {
+        if undecided.contains(&control.id.as_str()) {
+            continue;
+        }
+        let linked = created
+            .iter()
+            .find(|c| c.fields.requirements.contains(&iso_ref(&control.id)));
+        let fields = if excluded.contains(&control.id.as_str()) {
+            SoaRowFields {
+                applicability: Applicability::NotApplicable,
+                justification: "We supply no AI systems to customers and publish no external AI reporting beyond what A.8.2 covers.".into(),
+                implementation_status: ImplementationStatus::NotApplicable,
+                owner: String::new(),
+            }
+        } else {
+            let status = match linked.map(|c| c.fields.status) {
+                Some(ControlStatus::Implemented) => ImplementationStatus::Implemented,
+                Some(ControlStatus::InProgress) => ImplementationStatus::PartiallyImplemented,
+                Some(_) => ImplementationStatus::Planned,
+                None => ImplementationStatus::NotStarted,
+            };
+            SoaRowFields {
+                applicability: Applicability::Applicable,
+                justification: format!(
+                    "Needed to treat the risks of our credit, HR and customer AI systems ({}).",
+                    control.title
+                ),
+                implementation_status: status,
+                owner: linked
+                    .map(|c| c.fields.owner.clone())
+                    .unwrap_or_else(|| "Governance office".into()),
+            }
+        };
+        store
+            .update_soa_row(&ctx(risk, 40 - (index as i64 % 20)), &control.id, 0, fields)
+            .await?;
+    }
+
+    let clause_states = [
+        ("4.1", ClauseState::Met),
+        ("4.2", ClauseState::Met),
+        ("4.3", ClauseState::Met),
+        ("5.1", ClauseState::Met),
+        ("5.2", ClauseState::Met),
+        ("5.3", ClauseState::Met),
+        ("6.1.2", ClauseState::PartiallyMet),
+        ("6.1.3", ClauseState::PartiallyMet),
+        ("6.1.4", ClauseState::Planned),
+        ("7.2", ClauseState::PartiallyMet),
+        ("7.5.1", ClauseState::Met),
+        ("9.2.1", ClauseState::Planned),
+    ];
+    for (id, state) in clause_states {
+        let fields = ClauseFields {
+            status: state,
+            responsible_role: "AI governance lead".into(),
+            notes: String::new(),
+        };
+        store
+            .update_clause_record(&ctx(lead, 30), id, 0, fields)
+            .await?;
+    }
+
+    let link = |id: &str| EvidenceLink {
+        target_type: LinkTarget::Requirement,
+        target_id: format!("{ISO42001}:{id}"),
+    };
+    // (title, what it supports, reviewed this many days ago, valid for this many days)
+    let evidence: &[(&str, &[&str], i64, i64)] = &[
+        ("AIMS scope statement", &["4.3"], 50, 400),
+        (
+            "AI policy, approved by the board",
+            &["5.2", "A.2.2"],
+            45,
+            300,
+        ),
+        ("RACI for AI systems", &["5.3", "A.3.2"], 40, 300),
+        ("Risk assessment method", &["6.1.2"], 35, 300),
+        (
+            "Credit scoring validation report",
+            &["A.6.2.4", "A.7.4"],
+            20,
+            200,
+        ),
+        ("Supplier questionnaire 2025", &["A.10.3"], 400, 5),
+    ];
+    for (title, targets, reviewed, valid_for) in evidence {
+        let mut fields = EvidenceFields::titled(title);
+        fields.url = format!(
+            "https://dms.example.org/aims/{}",
+            title.to_lowercase().replace([' ', ','], "-")
+        );
+        fields.reviewed_on = date(*reviewed);
+        fields.effective_from = date(*reviewed);
+        fields.expires_on = date(*reviewed - *valid_for);
+        fields.review_cycle_days = 365;
+        fields.owner = "Governance office".into();
+        fields.links = targets.iter().map(|id| link(id)).collect();
+        store
+            .create_evidence(&ctx(lead, *reviewed), fields, None)
+            .await?;
+    }
     Ok(())
 }
 

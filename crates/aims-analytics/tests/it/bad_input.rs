@@ -369,3 +369,27 @@ fn error_messages_name_the_place() {
         assert!(!err.ends_with('.'), "no trailing period: {err}");
     }
 }
+
+#[test]
+fn a_late_value_of_another_type_names_line_and_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    // Inference sees only the first record (infer_rows = 1): the float on line 4 does not parse.
+    let path = write(
+        dir.path(),
+        "late.csv",
+        b"y,p,g,x\n1,1,a,1\n0,0,b,2\n1,0,b,2.5\n",
+    );
+    let err = check(CheckKind::Quality, &path, "[input]\ninfer_rows = 1\n")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("late.csv") && err.contains("line"), "{err}");
+    assert!(err.contains("declare the column's type"), "{err}");
+    // Declaring the type fixes it.
+    let report = check(
+        CheckKind::Quality,
+        &path,
+        "[input]\ninfer_rows = 1\n[columns.x]\ntype = \"float\"\n",
+    )
+    .unwrap();
+    assert_eq!(report.quality.unwrap().rows, 3);
+}

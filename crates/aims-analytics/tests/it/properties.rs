@@ -122,3 +122,45 @@ fn several_passes_give_the_same_results_as_one() {
     assert_eq!(one.quality, many.quality);
     assert_eq!(one.failures, many.failures);
 }
+
+#[test]
+fn several_passes_over_csv_match_one_over_parquet() {
+    let one = run_with(65_536, 2);
+    let mut spec = spec();
+    spec.input.sample_budget_mb = 1;
+    spec.fairness.bootstrap = None;
+    let request = CheckRequest {
+        kind: CheckKind::All,
+        data: fixture("cur.csv"),
+        reference: Some(fixture("ref.csv")),
+        spec: spec_path(),
+        now_unix_seconds: None,
+    };
+    let many = run_check_with_spec(&request, &spec).unwrap();
+    assert!(
+        many.notes.iter().any(|n| n.contains("passes")),
+        "{:?}",
+        many.notes
+    );
+    let (a, b) = (one.drift.unwrap(), many.drift.unwrap());
+    for (x, y) in a.columns.iter().zip(&b.columns) {
+        assert_eq!((&x.column, &x.method), (&y.column, &y.method));
+        let (p, q) = (x.value.unwrap(), y.value.unwrap());
+        assert!(
+            (p - q).abs() <= 1e-12 * p.abs().max(q.abs()),
+            "{}: {p} vs {q}",
+            x.column
+        );
+    }
+    let (a, b) = (one.quality.unwrap(), many.quality.unwrap());
+    assert_eq!(a.duplicate_rows, b.duplicate_rows);
+    assert_eq!(a.missing_cells, b.missing_cells);
+    for (x, y) in a.columns.iter().zip(&b.columns) {
+        assert_eq!(
+            (x.nulls, x.distinct, x.range_violations),
+            (y.nulls, y.distinct, y.range_violations),
+            "{}",
+            x.column
+        );
+    }
+}
