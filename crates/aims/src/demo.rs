@@ -253,7 +253,9 @@ async fn seed_conformance(
         requirement: id.into(),
     };
 
-    let controls: &[(&str, &str, ControlStatus, i64, i64, &[&str])] = &[
+    // (name, owner, status, cost, effort in days, requirements it implements)
+    type DemoControl<'a> = (&'a str, &'a str, ControlStatus, i64, i64, &'a [&'a str]);
+    let controls: &[DemoControl] = &[
         (
             "AI policy and annual review",
             "Governance office",
