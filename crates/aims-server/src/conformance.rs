@@ -116,6 +116,83 @@ pub fn clause_requirements(catalog: &Catalog) -> ApiResult<Vec<&Requirement>> {
         .collect())
 }
 
+/// Current evidence items by ISO/IEC 42001 requirement id. Evidence counts for a
+/// requirement when linked to it directly, or to an applied control that implements it:
+/// one control's evidence serves every requirement it meets.
+pub async fn evidence_by_requirement(
+    state: &AppState,
+) -> ApiResult<std::collections::HashMap<String, Vec<aims_core::evidence::Evidence>>> {
+    use aims_core::evidence::LinkTarget;
+    let controls = state.store().list_controls().await?;
+    let implements: std::collections::HashMap<String, Vec<String>> = controls
+        .iter()
+        .map(|c| {
+            let ids = c
+                .fields
+                .requirements
+                .iter()
+                .filter(|r| r.framework == ISO42001)
+                .map(|r| r.requirement.clone())
+                .collect();
+            (c.id.to_string(), ids)
+        })
+        .collect();
+    let prefix = format!("{ISO42001}:");
+    let mut by_requirement: std::collections::HashMap<String, Vec<aims_core::evidence::Evidence>> =
+        std::collections::HashMap::new();
+    for item in state
+        .store()
+        .list_evidence(&aims_store::EvidenceFilter::default())
+        .await?
+    {
+        let mut targets: Vec<String> = Vec::new();
+        for link in &item.fields.links {
+            match link.target_type {
+                LinkTarget::Requirement => {
+                    targets.extend(link.target_id.strip_prefix(&prefix).map(str::to_owned));
+                }
+                LinkTarget::AppliedControl => {
+                    targets.extend(implements.get(&link.target_id).cloned().unwrap_or_default());
+                }
+                LinkTarget::AiSystem => {}
+            }
+        }
+        targets.sort();
+        targets.dedup();
+        for target in targets {
+            by_requirement.entry(target).or_default().push(item.clone());
+        }
+    }
+    Ok(by_requirement)
+}
+
+/// An evidence item as listed beside a requirement.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct EvidenceRef {
+    pub id: String,
+    pub title: String,
+    pub status: crate::evidence::EvidenceStatus,
+}
+
+fn evidence_refs(
+    state: &AppState,
+    items: Option<&Vec<aims_core::evidence::Evidence>>,
+) -> Vec<EvidenceRef> {
+    let today = crate::evidence::today(state);
+    items
+        .map(|items| {
+            items
+                .iter()
+                .map(|e| EvidenceRef {
+                    id: e.id.to_string(),
+                    title: e.fields.title.clone(),
+                    status: crate::evidence::status(e, today),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// An SoA row with the control's title and area, as the UI and exports show it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SoaRowView {
@@ -125,6 +202,9 @@ pub struct SoaRowView {
     pub area_title: String,
     /// The matching Annex B guidance item.
     pub guidance: Option<String>,
+    /// Current evidence for this control (the working SoA only; approved versions freeze
+    /// decisions, not the evidence that exists later).
+    pub evidence: Vec<EvidenceRef>,
     #[serde(flatten)]
     pub row: SoaRow,
 }
@@ -146,6 +226,7 @@ pub fn soa_views(catalog: &Catalog, rows: Vec<SoaRow>) -> ApiResult<Vec<SoaRowVi
                 area: area.map(|a| a.id.clone()).unwrap_or_default(),
                 area_title: area.map(|a| a.title.clone()).unwrap_or_default(),
                 guidance: control.guidance.clone(),
+                evidence: Vec::new(),
                 row,
             })
         })
@@ -155,7 +236,12 @@ pub fn soa_views(catalog: &Catalog, rows: Vec<SoaRow>) -> ApiResult<Vec<SoaRowVi
 /// The current SoA, every Annex A control in order.
 pub async fn current_soa(state: &AppState) -> ApiResult<Vec<SoaRowView>> {
     let ids = control_ids(state.catalog())?;
-    soa_views(state.catalog(), state.store().soa_rows(&ids).await?)
+    let mut views = soa_views(state.catalog(), state.store().soa_rows(&ids).await?)?;
+    let evidence = evidence_by_requirement(state).await?;
+    for view in &mut views {
+        view.evidence = evidence_refs(state, evidence.get(&view.row.control_id));
+    }
+    Ok(views)
 }
 
 pub fn control_ids(catalog: &Catalog) -> ApiResult<Vec<String>> {
@@ -193,6 +279,8 @@ pub struct ClauseView {
     pub title: String,
     pub documented_information: Option<String>,
     pub typical_evidence: Vec<String>,
+    /// Current evidence for this clause requirement.
+    pub evidence: Vec<EvidenceRef>,
     #[serde(flatten)]
     pub record: ClauseRecord,
 }
@@ -201,6 +289,7 @@ pub async fn clauses(state: &AppState) -> ApiResult<Vec<ClauseView>> {
     let requirements = clause_requirements(state.catalog())?;
     let ids: Vec<String> = requirements.iter().map(|r| r.id.clone()).collect();
     let records = state.store().clause_records(&ids).await?;
+    let evidence = evidence_by_requirement(state).await?;
     Ok(requirements
         .into_iter()
         .zip(records)
@@ -208,6 +297,7 @@ pub async fn clauses(state: &AppState) -> ApiResult<Vec<ClauseView>> {
             title: requirement.title.clone(),
             documented_information: requirement.documented_information.clone(),
             typical_evidence: requirement.typical_evidence.clone(),
+            evidence: evidence_refs(state, evidence.get(&record.requirement_id)),
             record,
         })
         .collect())

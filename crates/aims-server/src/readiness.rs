@@ -3,13 +3,13 @@
 
 use std::collections::HashMap;
 
-use aims_core::evidence::{Evidence, LinkTarget};
+use aims_core::evidence::Evidence;
 use aims_core::readiness::{
     AppliedControlInput, ClauseInput, ControlInput, EvidenceState, Readiness, ReadinessInput,
     assess,
 };
 use aims_core::timefmt::{format_date, parse_date};
-use aims_store::{EvidenceFilter, ISO42001, ReadinessPoint};
+use aims_store::{ISO42001, ReadinessPoint};
 
 use crate::conformance;
 use crate::error::ApiResult;
@@ -32,56 +32,25 @@ pub async fn compute(state: &AppState) -> ApiResult<Readiness> {
     let catalog = state.catalog();
     let today = state.clock().now().date();
     let controls = state.store().list_controls().await?;
-    let evidence = state
-        .store()
-        .list_evidence(&EvidenceFilter::default())
-        .await?;
-
-    // Evidence counts for a requirement when linked to it directly, or to an applied
-    // control that implements it: one control's evidence serves every requirement it meets.
-    let mut by_requirement: HashMap<String, Vec<EvidenceState>> = HashMap::new();
-    let mut control_requirements: HashMap<String, Vec<String>> = HashMap::new();
-    for control in &controls {
-        control_requirements.insert(
-            control.id.to_string(),
-            control
+    let by_requirement: HashMap<String, Vec<EvidenceState>> =
+        conformance::evidence_by_requirement(state)
+            .await?
+            .into_iter()
+            .map(|(id, items)| (id, items.iter().map(state_of).collect()))
+            .collect();
+    let control_requirements: HashMap<String, Vec<String>> = controls
+        .iter()
+        .map(|c| {
+            let ids = c
                 .fields
                 .requirements
                 .iter()
                 .filter(|r| r.framework == ISO42001)
                 .map(|r| r.requirement.clone())
-                .collect(),
-        );
-    }
-    for item in &evidence {
-        let mut targets: Vec<String> = Vec::new();
-        for link in &item.fields.links {
-            match link.target_type {
-                LinkTarget::Requirement => {
-                    if let Some(id) = link.target_id.strip_prefix(&format!("{ISO42001}:")) {
-                        targets.push(id.to_owned());
-                    }
-                }
-                LinkTarget::AppliedControl => {
-                    targets.extend(
-                        control_requirements
-                            .get(&link.target_id)
-                            .cloned()
-                            .unwrap_or_default(),
-                    );
-                }
-                LinkTarget::AiSystem => {}
-            }
-        }
-        targets.sort();
-        targets.dedup();
-        for target in targets {
-            by_requirement
-                .entry(target)
-                .or_default()
-                .push(state_of(item));
-        }
-    }
+                .collect();
+            (c.id.to_string(), ids)
+        })
+        .collect();
 
     let soa = conformance::current_soa(state).await?;
     let control_inputs = soa

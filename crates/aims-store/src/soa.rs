@@ -14,7 +14,7 @@ use sqlx::any::AnyRow;
 
 use crate::StoreError;
 use crate::db::Store;
-use crate::ledger::WriteCtx;
+use crate::ledger::{WriteCtx, WriteTx};
 
 /// The framework id of ISO/IEC 42001 in the catalogue, whose Annex A controls the SoA covers.
 pub const ISO42001: &str = "iso-iec-42001-2023";
@@ -64,6 +64,60 @@ pub struct ClauseRecord {
     pub fields: ClauseFields,
     pub version: i64,
     pub updated_at: Option<String>,
+}
+
+/// Tables whose rows exist only once someone has decided something: version 0 means "never
+/// saved", and the first save inserts.
+#[derive(Debug, Clone, Copy)]
+enum VersionedTable {
+    SoaRows,
+    ClauseStatus,
+}
+
+impl VersionedTable {
+    fn select(self) -> &'static str {
+        match self {
+            VersionedTable::SoaRows => "SELECT version FROM soa_rows WHERE control_id = $1",
+            VersionedTable::ClauseStatus => {
+                "SELECT version FROM clause_status WHERE requirement_id = $1"
+            }
+        }
+    }
+
+    fn entity(self) -> &'static str {
+        match self {
+            VersionedTable::SoaRows => "SoA row",
+            VersionedTable::ClauseStatus => "clause record",
+        }
+    }
+}
+
+impl WriteTx<'_> {
+    /// The row's current version (0 when never saved), refusing a stale `expected`.
+    async fn expect_version(
+        &mut self,
+        table: VersionedTable,
+        key: &str,
+        expected: i64,
+    ) -> Result<i64, StoreError> {
+        let current: i64 = sqlx::query(table.select())
+            .bind(key)
+            .fetch_optional(&mut *self.tx)
+            .await?
+            .map(|row| row.try_get("version"))
+            .transpose()?
+            .unwrap_or(0);
+        if current == expected {
+            Ok(current)
+        } else {
+            Err(StoreError::StaleVersion {
+                entity: table.entity(),
+                id: key.to_owned(),
+                expected,
+                actual: current,
+            })
+        }
+    }
 }
 
 fn corrupt(table: &str, key: &str, message: String) -> StoreError {
@@ -172,21 +226,9 @@ impl Store {
     ) -> Result<SoaRow, StoreError> {
         let fields = fields.validated()?;
         let mut tx = self.begin_write(ctx).await?;
-        let current: i64 = sqlx::query("SELECT version FROM soa_rows WHERE control_id = $1")
-            .bind(control_id)
-            .fetch_optional(&mut *tx.tx)
-            .await?
-            .map(|row| row.try_get("version"))
-            .transpose()?
-            .unwrap_or(0);
-        if current != expected_version {
-            return Err(StoreError::StaleVersion {
-                entity: "SoA row",
-                id: control_id.to_owned(),
-                expected: expected_version,
-                actual: current,
-            });
-        }
+        let current = tx
+            .expect_version(VersionedTable::SoaRows, control_id, expected_version)
+            .await?;
         let row = SoaRow {
             control_id: control_id.to_owned(),
             fields,
@@ -363,22 +405,13 @@ impl Store {
     ) -> Result<ClauseRecord, StoreError> {
         let fields = fields.validated()?;
         let mut tx = self.begin_write(ctx).await?;
-        let current: i64 =
-            sqlx::query("SELECT version FROM clause_status WHERE requirement_id = $1")
-                .bind(requirement_id)
-                .fetch_optional(&mut *tx.tx)
-                .await?
-                .map(|row| row.try_get("version"))
-                .transpose()?
-                .unwrap_or(0);
-        if current != expected_version {
-            return Err(StoreError::StaleVersion {
-                entity: "clause record",
-                id: requirement_id.to_owned(),
-                expected: expected_version,
-                actual: current,
-            });
-        }
+        let current = tx
+            .expect_version(
+                VersionedTable::ClauseStatus,
+                requirement_id,
+                expected_version,
+            )
+            .await?;
         let record = ClauseRecord {
             requirement_id: requirement_id.to_owned(),
             fields,

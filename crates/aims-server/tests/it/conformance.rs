@@ -174,6 +174,13 @@ both_backends! {
         let soa = app.get("/api/v1/soa", Role::Viewer).await.json();
         let row = soa.as_array().unwrap().iter().find(|r| r["control_id"] == "A.6.2.4").unwrap().clone();
         assert_eq!(row["linked_controls"][0]["name"], "Pre-release model validation");
+        // Evidence linked to the applied control counts for every requirement it implements.
+        let evidence = json!({"title": "Validation log", "url": "https://ci.example.org/run/1",
+            "links": [{"target_type": "applied_control", "target_id": id}]});
+        app.json(Method::POST, "/api/v1/evidence", Role::MlEngineer, &evidence).await;
+        let soa = app.get("/api/v1/soa", Role::Viewer).await.json();
+        let row = soa.as_array().unwrap().iter().find(|r| r["control_id"] == "A.6.2.4").unwrap().clone();
+        assert_eq!(row["evidence"][0]["title"], "Validation log");
 
         let mut bad = control.clone();
         bad["requirements"] = json!([{"framework": "iso-iec-42001-2023", "requirement": "A.99"}, {"framework": "cobit", "requirement": "x"}]);
@@ -282,6 +289,10 @@ both_backends! {
         let item = later["items"].as_array().unwrap().iter().find(|i| i["id"] == "6.1.3").unwrap().clone();
         assert_eq!(item["score"], 100.0, "{item}");
         assert!(later["score"].as_f64().unwrap() > decided["score"].as_f64().unwrap());
+        let clauses = app.get("/api/v1/clauses", Role::Viewer).await.json();
+        let soa_clause = clauses.as_array().unwrap().iter().find(|c| c["requirement_id"] == "6.1.3").unwrap().clone();
+        assert_eq!(soa_clause["evidence"][0]["title"], "Statement of Applicability v1");
+        assert_eq!(soa_clause["evidence"][0]["status"], "current");
         let history = app.get("/api/v1/readiness/history", Role::Viewer).await.json();
         assert_eq!(history.as_array().unwrap().len(), 1, "one figure per day");
 

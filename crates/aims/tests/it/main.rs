@@ -2,6 +2,7 @@
 //! what happens when things go wrong (tampering, missing keys, a killed server).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod check;
 mod cli;
 mod conformance;
 mod server;
