@@ -34,7 +34,8 @@ function serve(args, env = {}) {
       if (match) resolve(match[1].replace(/\/$/, ""));
     });
     server.on("exit", (code) => reject(new Error(`aims serve exited with ${code}: ${output}`)));
-    setTimeout(() => reject(new Error(`aims serve did not start: ${output}`)), 60_000);
+    // unref: a timer left pending after a successful start must not keep the run alive.
+    setTimeout(() => reject(new Error(`aims serve did not start: ${output}`)), 60_000).unref();
   });
 }
 
