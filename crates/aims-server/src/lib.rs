@@ -4,6 +4,7 @@
 
 mod api;
 mod auth;
+pub mod checks;
 mod clock;
 mod config;
 pub mod conformance;
@@ -18,6 +19,7 @@ mod routes;
 mod state;
 mod ui;
 
+pub use api::checks as api_checks;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use config::ServerConfig;
 pub use error::ApiError;

@@ -30,6 +30,7 @@ use crate::api;
         api::conformance::soa_approve, api::conformance::soa_versions, api::conformance::soa_version,
         api::conformance::soa_export, api::conformance::clauses, api::conformance::clause_update,
         api::readiness::readiness, api::readiness::history, api::readiness::crosswalk,
+        api::checks::create, api::checks::list, api::checks::history, api::checks::show, api::checks::report,
         api::evidence::list, api::evidence::create_link, api::evidence::upload, api::evidence::show,
         api::evidence::update, api::evidence::new_version, api::evidence::download,
     ),
@@ -41,6 +42,7 @@ use crate::api;
         (name = "users", description = "User administration"),
         (name = "account", description = "The signed-in user and their API tokens"),
         (name = "ledger", description = "The tamper-evident audit trail"),
+        (name = "checks", description = "Analytics check runs recorded as evidence, metric history and process-control alarms"),
         (name = "evidence", description = "Evidence files and links, their versions and what they support"),
         (name = "conformance", description = "Frameworks, applied controls, the Statement of Applicability (6.1.3) and clause conformance"),
     )

@@ -464,6 +464,7 @@ impl Store {
             .into_iter()
             .chain(self.conformance_states().await?)
             .chain(self.evidence_states().await?)
+            .chain(self.check_run_states().await?)
         {
             states.push((key, state_hash(&state)?));
         }

@@ -7,6 +7,7 @@
 //! commit; a failed one leaves neither rows nor entries.
 
 mod ai_system;
+mod check_run;
 mod control;
 mod db;
 mod error;
@@ -19,6 +20,7 @@ mod soa;
 mod user;
 
 pub use ai_system::{AiSystemPage, AiSystemSort, ListParams, SortOrder};
+pub use check_run::{CheckRun, NewCheckRun};
 pub use db::{Backend, Store, StoreOptions, redact_url as redact};
 pub use error::StoreError;
 pub use evidence::EvidenceFilter;
@@ -52,6 +54,7 @@ pub(crate) const TRACKED_ENTITIES: &[&str] = &[
     "clause_record",
     "evidence",
     "custom_framework",
+    "check_run",
 ];
 
 #[cfg(feature = "testing")]

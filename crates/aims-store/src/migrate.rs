@@ -41,6 +41,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_custom_frameworks.sql"),
         postgres: include_str!("../migrations/postgres/0004_custom_frameworks.sql"),
     },
+    Migration {
+        version: 5,
+        name: "check runs",
+        sqlite: include_str!("../migrations/sqlite/0005_check_runs.sql"),
+        postgres: include_str!("../migrations/postgres/0005_check_runs.sql"),
+    },
 ];
 
 impl Migration {

@@ -25,9 +25,17 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, default_value = "table", value_parser = ["table", "json", "html"])]
     pub format: String,
+    /// Record the run as evidence about this AI system (name or id), with the SHA-256 of
+    /// every input, in the configured data directory or database.
+    #[arg(long, value_name = "SYSTEM")]
+    pub record_for: Option<String>,
+    /// With --record-for: the Annex A controls it supports (default: those of its kind).
+    #[arg(long = "control", requires = "record_for")]
+    pub controls: Vec<String>,
 }
 
-pub fn run(args: CheckArgs) -> Result<ExitCode> {
+/// Runs the check and prints the report; returns the exit code and the report.
+pub fn run(args: &CheckArgs) -> Result<(ExitCode, Option<aims_analytics::CheckReport>)> {
     let kind = aims_analytics::CheckKind::parse(&args.kind)
         .ok_or_else(|| anyhow::anyhow!("unknown check kind `{}`", args.kind))?;
     let now = std::time::SystemTime::now()
@@ -36,9 +44,9 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
         .ok();
     let request = aims_analytics::CheckRequest {
         kind,
-        data: args.data,
-        reference: args.reference,
-        spec: args.spec,
+        data: args.data.clone(),
+        reference: args.reference.clone(),
+        spec: args.spec.clone(),
         now_unix_seconds: now,
     };
     if std::io::stderr().is_terminal() {
@@ -48,7 +56,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
         Ok(report) => report,
         Err(error) => {
             eprintln!("error: the check could not run: {error}");
-            return Ok(ExitCode::from(2));
+            return Ok((ExitCode::from(2), None));
         }
     };
     let output = match args.format.as_str() {
@@ -58,12 +66,63 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
     };
     println!("{output}");
     if report.passed {
-        Ok(ExitCode::SUCCESS)
+        Ok((ExitCode::SUCCESS, Some(report)))
     } else {
         // Also on stderr, so the failures show when the report is redirected to a file.
         for failure in &report.failures {
             eprintln!("FAIL {}", failure.message);
         }
-        Ok(ExitCode::FAILURE)
+        Ok((ExitCode::FAILURE, Some(report)))
     }
+}
+
+fn sha256_of(path: &std::path::Path) -> Result<String> {
+    use sha2::Digest;
+    let bytes =
+        std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    Ok(hex::encode(sha2::Sha256::digest(bytes)))
+}
+
+/// Runs the check and records it as evidence about an AI system. The exit code is the
+/// check's: recording does not turn a failed gate into a pass.
+pub async fn run_and_record(app: &crate::app::App, args: CheckArgs) -> Result<ExitCode> {
+    let (code, report) = run(&args)?;
+    let Some(report) = report else {
+        return Ok(code);
+    };
+    let Some(system) = args.record_for.as_deref() else {
+        return Ok(code);
+    };
+    let store = app.write_store().await?;
+    let system = crate::cmd_system::resolve(&store, system).await?;
+    let config = aims_server::ServerConfig::default();
+    let state = aims_server::AppState::new(
+        store,
+        std::sync::Arc::new(aims_server::SystemClock),
+        config,
+        None,
+    )?;
+    let mut inputs = std::collections::BTreeMap::new();
+    inputs.insert("data".to_owned(), sha256_of(&args.data)?);
+    inputs.insert("spec".to_owned(), sha256_of(&args.spec)?);
+    if let Some(reference) = &args.reference {
+        inputs.insert("reference".to_owned(), sha256_of(reference)?);
+    }
+    let submission = aims_server::api_checks::CheckSubmission {
+        report: serde_json::to_value(&report)?,
+        subject_type: "ai_system".into(),
+        subject_id: system.id.to_string(),
+        controls: args.controls.clone(),
+        inputs,
+    };
+    let run = aims_server::api_checks::record(&state, &app.cli_ctx(), submission)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    eprintln!(
+        "Recorded run {} as evidence about `{}` for {}",
+        run.id,
+        system.fields.name,
+        run.run.controls.join(", ")
+    );
+    Ok(code)
 }

@@ -117,7 +117,7 @@ pub struct ListArgs {
 }
 
 /// Finds a system by id or by exact (case-insensitive) name.
-async fn resolve(store: &Store, reference: &str) -> Result<AiSystem> {
+pub async fn resolve(store: &Store, reference: &str) -> Result<AiSystem> {
     if let Ok(id) = Uuid::parse_str(reference) {
         return Ok(store.get_ai_system(id).await?);
     }

@@ -108,13 +108,13 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    match cli.command {
+    match &cli.command {
         Command::Openapi => {
             print!("{}", aims_server::openapi_json());
             return Ok(ExitCode::SUCCESS);
         }
-        // Checks need no configuration or database: they read files and print a report.
-        Command::Check(args) => return cmd_check::run(args),
+        // Checks need no configuration or database unless they are recorded.
+        Command::Check(args) if args.record_for.is_none() => return Ok(cmd_check::run(args)?.0),
         _ => {}
     }
     let flags = FlagOverrides {
@@ -141,7 +141,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Clause(command) => cmd_conformance::clause(&app, command).await,
         Command::Evidence(command) => cmd_conformance::evidence(&app, *command).await,
         Command::Gap(command) => cmd_conformance::gap(&app, command).await,
-        Command::Openapi | Command::Check(_) => Ok(ExitCode::SUCCESS),
+        Command::Check(args) => cmd_check::run_and_record(&app, args).await,
+        Command::Openapi => Ok(ExitCode::SUCCESS),
     }
 }
 

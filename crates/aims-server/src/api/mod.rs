@@ -1,6 +1,7 @@
 //! JSON API handlers under `/api/v1`. Each calls the store (the application layer) and
 //! nothing else; the web UI calls the same store functions.
 
+pub mod checks;
 pub mod conformance;
 pub mod evidence;
 pub mod ledger;

@@ -3,6 +3,7 @@
 //! same functions the JSON API calls.
 
 pub mod assets;
+pub mod checks;
 pub mod conformance;
 pub mod evidence;
 pub mod history;
@@ -67,7 +68,10 @@ pub(crate) fn templates() -> Environment<'static> {
         "readiness/page.html",
         "readiness/report.html",
         "readiness/gaps.html",
-        "readiness/crosswalk.html"
+        "readiness/crosswalk.html",
+        "checks/list.html",
+        "checks/show.html",
+        "checks/history.html"
     );
     env
 }

@@ -273,11 +273,15 @@ pub async fn show(
         autonomy_level => system.fields.autonomy_level.label(),
         human_oversight => system.fields.human_oversight.label(),
     };
+    let runs = state
+        .store()
+        .list_check_runs(Some(("ai_system", &id.to_string())), 20)
+        .await?;
     render(
         &state,
         "systems/show.html",
         Some(&current),
-        context! { nav => "systems", system, labels, history, notice => query.notice },
+        context! { nav => "systems", system, labels, history, runs, notice => query.notice },
     )
 }
 

@@ -5,6 +5,7 @@ mod support;
 
 mod auth;
 mod bad_input;
+mod checks;
 mod conformance;
 mod evidence;
 mod outage;

@@ -74,3 +74,29 @@ fn a_check_that_cannot_run_exits_2_and_says_why() {
         "clap refuses an unknown kind"
     );
 }
+
+mod recorded {
+    use super::{fixture, spec};
+    use crate::both_backends;
+    use crate::support::*;
+
+    both_backends! {
+        async fn a_run_is_recorded_as_evidence_about_a_system(backend: Backend) {
+            let install = Install::new(backend).await;
+            install.init();
+            install.ok(&["system", "add", "--name", "Credit scoring", "--purpose", "Scores loans"]);
+            let output = install.run(&["check", "fairness", &fixture("ref.parquet"), "--spec", &spec(), "--record-for", "Credit scoring", "--control", "A.5.4"]);
+            assert!(matches!(output.status.code(), Some(0 | 1)), "{}", stderr(&output));
+            assert!(stderr(&output).contains("Recorded run"), "{}", stderr(&output));
+            let store = install.raw_store().await;
+            let runs = store.list_check_runs(None, 10).await.unwrap();
+            assert_eq!(runs.len(), 1);
+            assert_eq!(runs[0].run.controls, ["A.5.4"]);
+            assert_eq!(runs[0].run.inputs["data"].len(), 64);
+            assert!(runs[0].run.metrics.keys().any(|k| k.starts_with("fairness.")), "{:?}", runs[0].run.metrics.keys());
+            assert!(install.ok(&["ledger", "verify"]).starts_with("OK"));
+            let unknown = install.run(&["check", "fairness", &fixture("ref.parquet"), "--spec", &spec(), "--record-for", "No such system"]);
+            assert!(stderr(&unknown).contains("No such system"), "{}", stderr(&unknown));
+        }
+    }
+}
