@@ -49,10 +49,37 @@ pub fn run(args: &CheckArgs) -> Result<(ExitCode, Option<aims_analytics::CheckRe
         spec: args.spec.clone(),
         now_unix_seconds: now,
     };
-    if std::io::stderr().is_terminal() {
-        eprintln!("checking {} ...", request.data.display());
-    }
-    let report = match aims_analytics::run_check(&request) {
+    // A progress bar on a terminal only: pipelines and redirected output get none.
+    let outcome = if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{msg} [{bar:30}] {pos}/{len} rows ({elapsed})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        let handle = bar.clone();
+        let sink = aims_analytics::ProgressSink(std::sync::Arc::new(
+            move |p: &aims_analytics::Progress| {
+                if let Some(total) = p.total_rows {
+                    handle.set_length(total);
+                }
+                handle.set_position(p.rows);
+                handle.set_message(
+                    p.file
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                );
+            },
+        ));
+        let outcome = aims_analytics::run_check_with_progress(&request, sink);
+        bar.finish_and_clear();
+        outcome
+    } else {
+        aims_analytics::run_check(&request)
+    };
+    let report = match outcome {
         Ok(report) => report,
         Err(error) => {
             eprintln!("error: the check could not run: {error}");
