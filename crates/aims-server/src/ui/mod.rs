@@ -140,10 +140,15 @@ pub async fn dashboard(State(state): State<AppState>, current: CurrentUser) -> A
     } else {
         Vec::new()
     };
+    let readiness = if current.can(Permission::ConformanceRead) {
+        Some(crate::readiness::compute(&state).await?)
+    } else {
+        None
+    };
     render(
         &state,
         "dashboard.html",
         Some(&current),
-        context! { nav => "dashboard", counts, recent },
+        context! { nav => "dashboard", counts, recent, readiness },
     )
 }
