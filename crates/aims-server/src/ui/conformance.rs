@@ -20,8 +20,8 @@ use crate::auth::CurrentUser;
 use crate::conformance;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::ui::render;
 use crate::ui::systems::redirect;
+use crate::ui::{form_outcome, render};
 
 fn errors_map(errors: &ValidationErrors) -> std::collections::BTreeMap<String, String> {
     errors
@@ -280,33 +280,15 @@ pub async fn soa_save(
     } else {
         Err(StoreError::Validation(errors))
     };
-    match result {
-        Ok(_) => Ok(redirect(&format!("/soa#row-{control_id}"))),
-        Err(StoreError::Validation(errors)) => {
-            soa_edit_page(
-                &state,
-                &current,
-                &control_id,
-                Some(&form),
-                &errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(error @ StoreError::StaleVersion { .. }) => {
-            let errors = ValidationErrors::single("version", error.to_string());
-            soa_edit_page(
-                &state,
-                &current,
-                &control_id,
-                Some(&form),
-                &errors,
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-        Err(other) => Err(other.into()),
-    }
+    let saved_to = format!("/soa#row-{control_id}");
+    form_outcome(
+        result,
+        |_| redirect(&saved_to),
+        |errors, status| async move {
+            soa_edit_page(&state, &current, &control_id, Some(&form), &errors, status).await
+        },
+    )
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -608,25 +590,14 @@ async fn save_control(
         },
         Err(errors) => Err(StoreError::Validation(errors)),
     };
-    match result {
-        Ok(control) => Ok(redirect(&format!("/controls/{}", control.id))),
-        Err(StoreError::Validation(errors)) => {
-            control_form_page(
-                state,
-                current,
-                id,
-                &form,
-                &errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(error @ StoreError::StaleVersion { .. }) => {
-            let errors = ValidationErrors::single("version", error.to_string());
-            control_form_page(state, current, id, &form, &errors, StatusCode::CONFLICT).await
-        }
-        Err(other) => Err(other.into()),
-    }
+    form_outcome(
+        result,
+        |control| redirect(&format!("/controls/{}", control.id)),
+        |errors, status| async move {
+            control_form_page(state, current, id, &form, &errors, status).await
+        },
+    )
+    .await
 }
 
 pub async fn control_create(
@@ -747,31 +718,13 @@ pub async fn clause_save(
             "status", message,
         ))),
     };
-    match result {
-        Ok(_) => Ok(redirect(&format!("/clauses#clause-{id}"))),
-        Err(StoreError::Validation(errors)) => {
-            clause_page(
-                &state,
-                &current,
-                &id,
-                Some(&form),
-                &errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(error @ StoreError::StaleVersion { .. }) => {
-            let errors = ValidationErrors::single("version", error.to_string());
-            clause_page(
-                &state,
-                &current,
-                &id,
-                Some(&form),
-                &errors,
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-        Err(other) => Err(other.into()),
-    }
+    let saved_to = format!("/clauses#clause-{id}");
+    form_outcome(
+        result,
+        |_| redirect(&saved_to),
+        |errors, status| async move {
+            clause_page(&state, &current, &id, Some(&form), &errors, status).await
+        },
+    )
+    .await
 }

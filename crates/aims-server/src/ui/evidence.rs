@@ -18,8 +18,8 @@ use crate::conformance;
 use crate::error::ApiResult;
 use crate::evidence::{self, parse_link, read_upload, store_file};
 use crate::state::AppState;
-use crate::ui::render;
 use crate::ui::systems::redirect;
+use crate::ui::{form_outcome, render};
 
 /// Something evidence can be linked to, as a checkbox.
 #[derive(Debug, Serialize)]
@@ -198,21 +198,14 @@ pub async fn create(
             .await
     }
     .await;
-    match result {
-        Ok(created) => Ok(redirect(&format!("/evidence/{}", created.id))),
-        Err(StoreError::Validation(errors)) => {
-            form_page(
-                &state,
-                &current,
-                &upload.fields,
-                kind,
-                &errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(other) => Err(other.into()),
-    }
+    form_outcome(
+        result,
+        |created| redirect(&format!("/evidence/{}", created.id)),
+        |errors, status| async move {
+            form_page(&state, &current, &upload.fields, kind, &errors, status).await
+        },
+    )
+    .await
 }
 
 async fn show_page(
@@ -314,30 +307,12 @@ pub async fn update(
     } else {
         Err(StoreError::Validation(errors))
     };
-    match result {
-        Ok(_) => Ok(redirect(&format!("/evidence/{id}"))),
-        Err(StoreError::Validation(errors)) => {
-            show_page(
-                &state,
-                &current,
-                id,
-                &errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(error @ (StoreError::StaleVersion { .. } | StoreError::Conflict { .. })) => {
-            show_page(
-                &state,
-                &current,
-                id,
-                &ValidationErrors::single("version", error.to_string()),
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-        Err(other) => Err(other.into()),
-    }
+    form_outcome(
+        result,
+        |_| redirect(&format!("/evidence/{id}")),
+        |errors, status| async move { show_page(&state, &current, id, &errors, status).await },
+    )
+    .await
 }
 
 /// Uploads a new version of a file (the fields carry over unless changed).
@@ -379,18 +354,10 @@ pub async fn new_version(
             .await
     }
     .await;
-    match result {
-        Ok(created) => Ok(redirect(&format!("/evidence/{}", created.id))),
-        Err(StoreError::Validation(errors)) => {
-            show_page(
-                &state,
-                &current,
-                id,
-                &errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(other) => Err(other.into()),
-    }
+    form_outcome(
+        result,
+        |created| redirect(&format!("/evidence/{}", created.id)),
+        |errors, status| async move { show_page(&state, &current, id, &errors, status).await },
+    )
+    .await
 }

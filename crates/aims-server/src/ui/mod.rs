@@ -152,3 +152,39 @@ pub async fn dashboard(State(state): State<AppState>, current: CurrentUser) -> A
         context! { nav => "dashboard", counts, recent, readiness },
     )
 }
+
+/// What became of a form: `saved` on success; otherwise the form again, with the problems
+/// next to their fields (422) or the conflict explained (409). Other errors become pages.
+pub(crate) async fn form_outcome<T, Again, Fut>(
+    result: Result<T, aims_store::StoreError>,
+    saved: impl FnOnce(T) -> Response,
+    again: Again,
+) -> ApiResult<Response>
+where
+    Again: FnOnce(aims_core::ValidationErrors, StatusCode) -> Fut,
+    Fut: std::future::Future<Output = ApiResult<Response>>,
+{
+    use aims_core::ValidationErrors;
+    use aims_store::StoreError;
+    match result {
+        Ok(value) => Ok(saved(value)),
+        Err(StoreError::Validation(errors)) => {
+            again(errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(error @ StoreError::StaleVersion { .. }) => {
+            again(
+                ValidationErrors::single("version", error.to_string()),
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(StoreError::Conflict { message, field }) => {
+            again(
+                ValidationErrors::single(field.unwrap_or("version"), message),
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}

@@ -18,7 +18,7 @@ use crate::api::systems::{ListQuery, parse_id, parse_query};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::ui::render;
+use crate::ui::{form_outcome, render};
 
 /// The system form as posted: every field is text until validated.
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -231,19 +231,14 @@ pub async fn create(
         }
         Err(errors) => Err(StoreError::Validation(errors)),
     };
-    match result {
-        Ok(system) => Ok(redirect(&format!("/systems/{}?notice=created", system.id))),
-        Err(StoreError::Validation(errors)) => form_page(
-            &state,
-            &current,
-            &form,
-            &errors,
-            "/systems",
-            None,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        ),
-        Err(other) => Err(other.into()),
-    }
+    form_outcome(
+        result,
+        |system| redirect(&format!("/systems/{}?notice=created", system.id)),
+        |errors, status| async move {
+            form_page(&state, &current, &form, &errors, "/systems", None, status)
+        },
+    )
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -340,19 +335,10 @@ pub async fn update(
         }
         Err(errors) => Err(StoreError::Validation(errors)),
     };
-    match result {
-        Ok(system) => Ok(redirect(&format!("/systems/{}?notice=saved", system.id))),
-        Err(StoreError::Validation(errors)) => form_page(
-            &state,
-            &current,
-            &form,
-            &errors,
-            &action,
-            Some(id.to_string()),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        ),
-        Err(error @ StoreError::StaleVersion { .. }) => {
-            let errors = ValidationErrors::single("version", error.to_string());
+    form_outcome(
+        result,
+        |system| redirect(&format!("/systems/{}?notice=saved", system.id)),
+        |errors, status| async move {
             form_page(
                 &state,
                 &current,
@@ -360,11 +346,11 @@ pub async fn update(
                 &errors,
                 &action,
                 Some(id.to_string()),
-                StatusCode::CONFLICT,
+                status,
             )
-        }
-        Err(other) => Err(other.into()),
-    }
+        },
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]

@@ -15,8 +15,8 @@ use crate::api::systems::parse_id;
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
 use crate::state::AppState;
-use crate::ui::render;
 use crate::ui::systems::redirect;
+use crate::ui::{form_outcome, render};
 
 #[derive(Debug, Default, Deserialize, serde::Serialize)]
 pub struct NewUserForm {
@@ -100,20 +100,12 @@ pub async fn create(
             "role", message,
         ))),
     };
-    match result {
-        Ok(_) => Ok(redirect("/admin/users")),
-        Err(StoreError::Validation(errors)) => {
-            list_page(
-                &state,
-                &current,
-                &form,
-                &errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(other) => Err(other.into()),
-    }
+    form_outcome(
+        result,
+        |_| redirect("/admin/users"),
+        |errors, status| async move { list_page(&state, &current, &form, &errors, status).await },
+    )
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -191,22 +183,19 @@ pub async fn update(
             "role", message,
         ))),
     };
-    match result {
-        Ok(_) => Ok(redirect("/admin/users")),
-        Err(StoreError::Validation(errors)) => {
-            edit_page(
-                &state,
-                &current,
-                id,
-                &errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(error @ (StoreError::Conflict { .. } | StoreError::StaleVersion { .. })) => {
-            let errors = ValidationErrors::single("role", error.to_string());
-            edit_page(&state, &current, id, &errors, StatusCode::CONFLICT).await
-        }
-        Err(other) => Err(other.into()),
-    }
+    // A conflict here is the last administrator, or a stale edit: both about the role form.
+    form_outcome(
+        result,
+        |_| redirect("/admin/users"),
+        |errors, status| async move {
+            let errors = match errors.errors.first() {
+                Some(first) if first.field == "version" => {
+                    ValidationErrors::single("role", first.message.clone())
+                }
+                _ => errors,
+            };
+            edit_page(&state, &current, id, &errors, status).await
+        },
+    )
+    .await
 }
