@@ -15,6 +15,9 @@ use crate::conformance;
 use crate::error::ApiResult;
 use crate::state::AppState;
 
+/// How long a passed check run counts as current evidence.
+pub const CHECK_RUN_CYCLE_DAYS: i64 = 90;
+
 fn state_of(evidence: &Evidence) -> EvidenceState {
     let date = |text: &str| parse_date(text).ok();
     let f = &evidence.fields;
@@ -32,12 +35,39 @@ pub async fn compute(state: &AppState) -> ApiResult<Readiness> {
     let catalog = state.catalog();
     let today = state.clock().now().date();
     let controls = state.store().list_controls().await?;
-    let by_requirement: HashMap<String, Vec<EvidenceState>> =
+    let mut by_requirement: HashMap<String, Vec<EvidenceState>> =
         conformance::evidence_by_requirement(state)
             .await?
             .into_iter()
             .map(|(id, items)| (id, items.iter().map(state_of).collect()))
             .collect();
+    // A passed analytics check run is evidence for the controls it supports, counted as
+    // reviewed when recorded and due again after CHECK_RUN_CYCLE_DAYS: a gate that keeps
+    // passing keeps its controls evidenced.
+    for run in state.store().list_check_runs(None, 10_000).await? {
+        if !run.run.passed {
+            continue;
+        }
+        let day = aims_core::timefmt::parse_instant(&run.recorded_at)
+            .ok()
+            .map(|t| t.date());
+        for control in &run.run.controls {
+            by_requirement
+                .entry(control.clone())
+                .or_default()
+                .push(EvidenceState {
+                    title: format!(
+                        "{} check run of {}",
+                        run.run.kind,
+                        run.recorded_at.get(..10).unwrap_or_default()
+                    ),
+                    effective_from: day,
+                    expires_on: None,
+                    reviewed_on: day,
+                    review_cycle_days: Some(CHECK_RUN_CYCLE_DAYS),
+                });
+        }
+    }
     let control_requirements: HashMap<String, Vec<String>> = controls
         .iter()
         .map(|c| {

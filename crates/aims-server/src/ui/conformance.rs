@@ -220,12 +220,20 @@ async fn soa_edit_page(
     let history =
         crate::ui::history::rows(state, state.store().history("soa_row", control_id).await?)
             .await?;
+    let runs: Vec<aims_store::CheckRun> = state
+        .store()
+        .list_check_runs(None, 500)
+        .await?
+        .into_iter()
+        .filter(|run| run.run.controls.iter().any(|c| c == control_id))
+        .take(20)
+        .collect();
     let response = render(
         state,
         "soa/edit.html",
         Some(current),
         context! {
-            nav => "soa", row, requirement, form, history, errors => errors_map(errors),
+            nav => "soa", row, requirement, form, history, runs, errors => errors_map(errors),
             applicability => choices(Applicability::ALL, Applicability::code, Applicability::label),
             statuses => choices(ImplementationStatus::ALL, ImplementationStatus::code, ImplementationStatus::label),
         },

@@ -69,3 +69,25 @@ both_backends! {
         assert_eq!(app.get("/api/v1/checks", Role::Viewer).await.json().as_array().unwrap().len(), 0);
     }
 }
+
+both_backends! {
+    async fn a_passed_run_is_evidence_for_its_controls(backend: Backend) {
+        let app = app(backend).await;
+        let system = app.create_system("Credit scoring").await;
+        let decision = json!({"version": 0, "applicability": "applicable", "justification": "Data quality matters", "implementation_status": "implemented", "owner": "Data office"});
+        app.json(Method::PUT, "/api/v1/soa/A.7.4", Role::RiskOwner, &decision).await;
+        let evidence_met = |readiness: &serde_json::Value| {
+            let item = readiness["items"].as_array().unwrap().iter().find(|i| i["id"] == "A.7.4").unwrap().clone();
+            item["criteria"].as_array().unwrap().iter().any(|c| c["key"].as_str().unwrap_or_default().contains("evidence") && c["met"] == true)
+        };
+        assert!(!evidence_met(&app.get("/api/v1/readiness", Role::Viewer).await.json()));
+        let quality = json!({"kind": "quality", "data": "d.csv", "spec": "s.toml", "rows": 10, "passed": true, "failures": [], "notes": [],
+            "quality": {"completeness": 0.99}, "engine": "aims-analytics"});
+        let body = json!({"report": quality, "subject_type": "ai_system", "subject_id": system["id"]});
+        let reply = app.json(Method::POST, "/api/v1/checks", Role::MlEngineer, &body).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+        assert!(evidence_met(&app.get("/api/v1/readiness", Role::Viewer).await.json()), "the passed quality run evidences A.7.4");
+        let page = app.get("/soa/controls/A.7.4", Role::RiskOwner).await;
+        assert!(page.body.contains("quality check"), "the SoA row lists the run");
+    }
+}
