@@ -11,6 +11,7 @@ pub mod control;
 pub mod error;
 pub mod evidence;
 pub mod readiness;
+pub mod risk;
 pub mod soa;
 pub mod text;
 pub mod timefmt;
