@@ -100,6 +100,7 @@ both_backends! {
         let head = app.db.store.ledger_head().await.unwrap();
         assert!(page.body.contains(&head.root), "the root is shown");
         assert!(page.body.contains("— aims.test&#x2f;ledger"), "the signed note is shown");
+        assert!(page.body.contains("&#x2f;api&#x2f;v1&#x2f;ledger&#x2f;entries&#x2f;0&#x2f;proof") || page.body.contains("/api/v1/ledger/entries/0/proof"), "each entry offers its proof");
         assert!(page.body.contains("user.created"));
     }
 
