@@ -3,7 +3,8 @@
 
 use std::collections::HashMap;
 
-use aims_catalog::{InferredCoverage, Status};
+use aims_catalog::{InferredCoverage, Relationship, Status, Support};
+use aims_core::control::ControlStatus;
 use aims_core::readiness::Readiness;
 use aims_core::soa::{Applicability, ClauseState, ImplementationStatus};
 use aims_store::{ISO42001, ReadinessPoint};
@@ -77,15 +78,54 @@ pub async fn crosswalk(
 
 pub async fn coverage(state: &AppState, framework: &str) -> ApiResult<Vec<InferredCoverage>> {
     let catalog = conformance::full_catalog(state).await?;
-    if framework == ISO42001 || catalog.framework(framework).is_none() {
+    let Some(target) = catalog
+        .framework(framework)
+        .filter(|_| framework != ISO42001)
+    else {
         return Err(ApiError::not_found(format!(
             "no framework `{framework}` to infer coverage for (choose one other than ISO/IEC 42001)"
         )));
-    }
+    };
     let statuses = iso_statuses(state).await?;
-    Ok(aims_catalog::infer_coverage(
-        state.catalog(),
-        &statuses,
-        framework,
-    ))
+    // Applied controls linked straight to a requirement of the target framework count too:
+    // "the organisation's work on the others" includes work done for this one directly.
+    let controls = state.store().list_controls().await?;
+    let mut rows = Vec::new();
+    for mut row in aims_catalog::infer_coverage(&catalog, &statuses, framework) {
+        // Headings (functions, categories, sections) are not requirements to cover.
+        if target
+            .requirement(&row.requirement_id)
+            .is_some_and(|r| r.kind.is_grouping())
+        {
+            continue;
+        }
+        for control in &controls {
+            let linked = control
+                .fields
+                .requirements
+                .iter()
+                .any(|r| r.framework == framework && r.requirement == row.requirement_id);
+            if !linked {
+                continue;
+            }
+            let status = match control.fields.status {
+                ControlStatus::Implemented => Status::Implemented,
+                ControlStatus::InProgress => Status::PartiallyImplemented,
+                ControlStatus::Planned => Status::Planned,
+                ControlStatus::Retired => Status::NotApplicable,
+            };
+            let contribution = aims_catalog::contribution(Relationship::EqualTo, Some(status));
+            row.coverage = row.coverage.max(contribution);
+            row.supports.push(Support {
+                crosswalk: "applied control".into(),
+                source_framework: "applied_control".into(),
+                source_id: control.fields.name.clone(),
+                relationship: Relationship::EqualTo,
+                source_status: Some(status),
+                contribution,
+            });
+        }
+        rows.push(row);
+    }
+    Ok(rows)
 }
