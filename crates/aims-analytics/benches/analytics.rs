@@ -4,7 +4,8 @@
 //! Run in release: `cargo bench -p aims-analytics --bench analytics`, with
 //! `AIMS_BENCH_ROWS=1000000` (default 1,000,000) or `AIMS_BENCH_DATA`, `AIMS_BENCH_REFERENCE` and
 //! `AIMS_BENCH_SPEC` pointing at existing files; `AIMS_BENCH_DIR` keeps generated files between runs
-//! and `AIMS_BENCH_CHECKS` picks checks (comma list). Numbers go to docs/benchmarks.md by hand: a
+//! and `AIMS_BENCH_CHECKS` picks checks (comma list; `decode-fairness`, `decode-drift` and
+//! `decode-quality` time merely decoding the Parquet columns that check reads). Numbers go to docs/benchmarks.md by hand: a
 //! benchmark is a measurement, never a timed assertion.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -12,7 +13,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use aims_analytics::{CheckKind, CheckRequest, run_check};
+use aims_analytics::spec::Role;
+use aims_analytics::{CheckKind, CheckRequest, DatasetSpec, run_check};
 use arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
 use parquet::arrow::ArrowWriter;
@@ -181,6 +183,83 @@ fn peak_rss_mb() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
+/// The columns each check reads from the data file (and from the reference, for drift and
+/// quality), worked out from the spec as the checks do.
+fn columns_read(spec: &DatasetSpec, all: &[String], check: &str) -> Vec<String> {
+    let role = |name: &str| spec.columns.get(name).and_then(|c| c.role);
+    match check {
+        "fairness" => {
+            let mut out: Vec<String> = all
+                .iter()
+                .filter(|n| {
+                    matches!(
+                        role(n),
+                        Some(Role::Label) | Some(Role::Prediction) | Some(Role::Weight)
+                    ) || spec.fairness.groupings.iter().flatten().any(|g| g == *n)
+                        || (spec.fairness.groupings.is_empty() && role(n) == Some(Role::Sensitive))
+                })
+                .cloned()
+                .collect();
+            out.dedup();
+            out
+        }
+        "performance" => all
+            .iter()
+            .filter(|n| {
+                matches!(
+                    role(n),
+                    Some(Role::Label) | Some(Role::Prediction) | Some(Role::Score)
+                )
+            })
+            .cloned()
+            .collect(),
+        "drift" if !spec.drift.columns.is_empty() => spec.drift.columns.clone(),
+        "drift" => all
+            .iter()
+            .filter(|n| {
+                !spec.columns.get(*n).is_some_and(|c| {
+                    c.skip_drift
+                        || matches!(
+                            c.role,
+                            Some(Role::Id)
+                                | Some(Role::Timestamp)
+                                | Some(Role::Weight)
+                                | Some(Role::Ignore)
+                        )
+                })
+            })
+            .cloned()
+            .collect(),
+        _ => all.to_vec(),
+    }
+}
+
+/// Time to merely decode `columns` of a Parquet file: one arrow reader, the checks' batch size,
+/// every batch dropped as it comes. Returns (wall seconds, CPU seconds, rows).
+fn decode_only(path: &Path, columns: &[String]) -> (f64, f64, usize) {
+    use parquet::arrow::ProjectionMask;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let t = Instant::now();
+    let cpu = cpu_seconds();
+    let file = std::fs::File::open(path).unwrap();
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+    let indices: Vec<usize> = columns
+        .iter()
+        .filter_map(|c| builder.schema().index_of(c).ok())
+        .collect();
+    let mask = ProjectionMask::roots(builder.parquet_schema(), indices);
+    let reader = builder
+        .with_projection(mask)
+        .with_batch_size(65_536)
+        .build()
+        .unwrap();
+    let mut rows = 0;
+    for batch in reader {
+        rows += batch.unwrap().num_rows();
+    }
+    (t.elapsed().as_secs_f64(), cpu_seconds() - cpu, rows)
+}
+
 fn main() {
     let dir = tempfile::tempdir().unwrap();
     let (data, reference, spec) = match std::env::var("AIMS_BENCH_DATA") {
@@ -223,7 +302,46 @@ fn main() {
     let wanted = std::env::var("AIMS_BENCH_CHECKS")
         .unwrap_or_else(|_| "fairness,performance,drift,quality".to_owned());
     for name in wanted.split(',') {
-        let Some(kind) = CheckKind::parse(name.trim()) else {
+        let name = name.trim();
+        // `decode-<check>`: only decode the Parquet columns that check reads (data file, and the
+        // reference for drift and fairness), the floor the check's own time is compared with.
+        if let Some(check) = name.strip_prefix("decode-") {
+            let spec = DatasetSpec::from_path(&spec).unwrap();
+            let mut files = vec![data.clone()];
+            // Drift and fairness (representation) read the same columns of the reference.
+            if check == "drift" || check == "fairness" {
+                files.extend(reference.clone());
+            }
+            let (mut wall, mut cpu, mut rows) = (0.0, 0.0, 0);
+            let mut count = 0;
+            for file in &files {
+                let all: Vec<String> = {
+                    let f = std::fs::File::open(file).unwrap();
+                    let b =
+                        parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
+                            .unwrap();
+                    b.schema()
+                        .fields()
+                        .iter()
+                        .map(|f| f.name().clone())
+                        .collect()
+                };
+                let columns = columns_read(&spec, &all, check);
+                count = columns.len();
+                let (w, c, r) = decode_only(file, &columns);
+                wall += w;
+                cpu += c;
+                rows = rows.max(r);
+            }
+            println!(
+                "{name:<12} {rows:>10} rows  {wall:>8.3} s wall  {cpu:>7.2} s CPU  {:>12.0} rows/s  peak RSS so far {:.0} MB  ({count} columns, {} file(s))",
+                rows.max(1) as f64 / wall,
+                peak_rss_mb().unwrap_or(f64::NAN),
+                files.len()
+            );
+            continue;
+        }
+        let Some(kind) = CheckKind::parse(name) else {
             continue;
         };
         let request = CheckRequest {

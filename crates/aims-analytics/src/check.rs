@@ -935,6 +935,20 @@ fn run_drift(
     Ok(result)
 }
 
+/// Category counts of the reference's text columns (for unseen values), one map per column.
+struct ReferenceCounts(Vec<BTreeMap<String, u64>>);
+
+impl crate::stream::Partial for ReferenceCounts {
+    fn merge(&mut self, later: Self) -> Result<()> {
+        for (mine, theirs) in self.0.iter_mut().zip(later.0) {
+            for (k, c) in theirs {
+                *mine.entry(k).or_default() += c;
+            }
+        }
+        Ok(())
+    }
+}
+
 fn run_quality(
     spec: &DatasetSpec,
     data: &DataSource,
@@ -1035,16 +1049,17 @@ fn run_quality(
         .collect();
     let mut reference_counts: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
     if let (Some(r), false) = (reference, text_columns.is_empty()) {
-        for batch in r.batches(&text_columns)? {
-            let batch = batch?;
-            for name in &text_columns {
-                crate::quality::text_counts(
-                    &batch,
-                    name,
-                    reference_counts.entry(name.clone()).or_default(),
-                )?;
-            }
-        }
+        let (counts, _) = fold_batches(
+            r.batches(&text_columns)?,
+            || ReferenceCounts(vec![BTreeMap::new(); text_columns.len()]),
+            |p, batch, _| {
+                for (name, into) in text_columns.iter().zip(p.0.iter_mut()) {
+                    crate::quality::text_counts(batch, name, into)?;
+                }
+                Ok(())
+            },
+        )?;
+        reference_counts.extend(text_columns.iter().cloned().zip(counts.0));
     }
     let key_columns: Vec<String> = spec
         .columns

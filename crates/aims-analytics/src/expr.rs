@@ -468,14 +468,19 @@ impl Expr {
         self.eval(bound, i).truth()
     }
 
-    fn eval<'a>(&self, bound: &'a Bound, i: usize) -> Value<'a> {
+    fn eval<'a>(&'a self, bound: &'a Bound, i: usize) -> Value<'a> {
         match self {
             Expr::Num(x) => Value::Num(*x),
-            Expr::Str(s) => Value::Str(std::borrow::Cow::Owned(s.clone())),
+            Expr::Str(s) => Value::Str(std::borrow::Cow::Borrowed(s.as_str())),
             Expr::Bool(b) => Value::Bool(*b),
             Expr::Null => Value::Null,
             Expr::Column(name) => {
-                let Some(idx) = bound.names.iter().position(|n| n == name) else {
+                // Few columns per rule: a scan by length first avoids most string comparisons.
+                let Some(idx) = bound
+                    .names
+                    .iter()
+                    .position(|n| n.len() == name.len() && n == name)
+                else {
                     return Value::Null;
                 };
                 match &bound.accessors[idx] {
@@ -511,16 +516,25 @@ impl Expr {
                 None => Value::Null,
             },
             Expr::Binary(BinaryOp::And, a, b) => {
-                // Three-valued logic: false and null is false.
-                match (a.eval(bound, i).truth(), b.eval(bound, i).truth()) {
-                    (Some(false), _) | (_, Some(false)) => Value::Bool(false),
+                // Three-valued logic: false and null is false. Evaluation has no side effects,
+                // so a false left side decides without the right.
+                let left = a.eval(bound, i).truth();
+                if left == Some(false) {
+                    return Value::Bool(false);
+                }
+                match (left, b.eval(bound, i).truth()) {
+                    (_, Some(false)) => Value::Bool(false),
                     (Some(true), Some(true)) => Value::Bool(true),
                     _ => Value::Null,
                 }
             }
             Expr::Binary(BinaryOp::Or, a, b) => {
-                match (a.eval(bound, i).truth(), b.eval(bound, i).truth()) {
-                    (Some(true), _) | (_, Some(true)) => Value::Bool(true),
+                let left = a.eval(bound, i).truth();
+                if left == Some(true) {
+                    return Value::Bool(true);
+                }
+                match (left, b.eval(bound, i).truth()) {
+                    (_, Some(true)) => Value::Bool(true),
                     (Some(false), Some(false)) => Value::Bool(false),
                     _ => Value::Null,
                 }

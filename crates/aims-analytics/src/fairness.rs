@@ -132,25 +132,33 @@ impl FairnessPartial {
             }
         }
         let n = batch.num_rows();
-        // A row counts only when label, prediction and weight are all present.
-        let mut usable: Vec<Option<(usize, f64)>> = Vec::with_capacity(n);
-        for i in 0..n {
-            let w = match &weights {
-                Some(a) => {
+        // A row counts only when label, prediction and weight are all present: its confusion cell
+        // (y * 2 + y_pred), or DROPPED.
+        const DROPPED: u8 = 4;
+        let weight_of: Option<Vec<f64>> = weights.as_ref().map(|a| {
+            (0..n)
+                .map(|i| {
                     if a.is_null(i) || !a.value(i).is_finite() {
-                        None
+                        f64::NAN
                     } else {
-                        Some(a.value(i))
+                        a.value(i)
                     }
+                })
+                .collect()
+        });
+        let cell_of: Vec<u8> = (0..n)
+            .map(|i| match (y[i], yp[i]) {
+                (Some(t), Some(p)) if weight_of.as_ref().is_none_or(|w| !w[i].is_nan()) => {
+                    u8::from(t) * 2 + u8::from(p)
                 }
-                None => Some(1.0),
-            };
-            usable.push(match (y[i], yp[i], w) {
-                (Some(t), Some(p), Some(w)) => Some((usize::from(t) * 2 + usize::from(p), w)),
-                _ => None,
-            });
-        }
-        self.dropped_rows += usable.iter().filter(|u| u.is_none()).count() as u64;
+                _ => DROPPED,
+            })
+            .collect();
+        let usable = |i: usize| -> Option<(usize, f64)> {
+            let c = cell_of[i];
+            (c != DROPPED).then(|| (usize::from(c), weight_of.as_ref().map_or(1.0, |w| w[i])))
+        };
+        self.dropped_rows += cell_of.iter().filter(|c| **c == DROPPED).count() as u64;
         for (g, grouping) in spec.groupings.iter().enumerate() {
             let parts: Vec<&(Vec<u32>, Vec<String>)> = grouping
                 .iter()
@@ -166,12 +174,14 @@ impl FairnessPartial {
                 .is_some();
             if !fits {
                 let mut wide: crate::values::FastMap<Vec<u32>, Cell> = Default::default();
-                for (i, u) in usable.iter().enumerate() {
-                    let Some((cell_index, w)) = u else { continue };
+                for i in 0..n {
+                    let Some((cell_index, w)) = usable(i) else {
+                        continue;
+                    };
                     let code: Vec<u32> = parts.iter().map(|(codes, _)| codes[i]).collect();
                     let cell = wide.entry(code).or_default();
-                    cell.weight[*cell_index] += w;
-                    cell.rows[*cell_index] += 1;
+                    cell.weight[cell_index] += w;
+                    cell.rows[cell_index] += 1;
                 }
                 for (code, cell) in wide {
                     let key: Vec<String> = parts
@@ -185,16 +195,44 @@ impl FairnessPartial {
                 }
                 continue;
             }
+            let product = parts
+                .iter()
+                .fold(1u64, |acc, (_, values)| acc * values.len().max(1) as u64);
             let mut combined: crate::values::FastMap<u64, Cell> = Default::default();
-            for (i, u) in usable.iter().enumerate() {
-                let Some((cell_index, w)) = u else { continue };
-                let mut code: u64 = 0;
-                for (codes, values) in &parts {
-                    code = code * values.len() as u64 + u64::from(codes[i]);
+            if product <= 4096 {
+                // Few combinations (the usual case): a dense table indexed by the code.
+                let mut dense = vec![Cell::default(); product as usize];
+                for i in 0..n {
+                    let Some((cell_index, w)) = usable(i) else {
+                        continue;
+                    };
+                    let mut code: u64 = 0;
+                    for (codes, values) in &parts {
+                        code = code * values.len() as u64 + u64::from(codes[i]);
+                    }
+                    let cell = &mut dense[code as usize];
+                    cell.weight[cell_index] += w;
+                    cell.rows[cell_index] += 1;
                 }
-                let cell = combined.entry(code).or_default();
-                cell.weight[*cell_index] += w;
-                cell.rows[*cell_index] += 1;
+                // Every counted row adds to `rows`, so a combination was seen when it has any.
+                for (code, cell) in dense.into_iter().enumerate() {
+                    if cell.rows.iter().any(|r| *r > 0) {
+                        combined.insert(code as u64, cell);
+                    }
+                }
+            } else {
+                for i in 0..n {
+                    let Some((cell_index, w)) = usable(i) else {
+                        continue;
+                    };
+                    let mut code: u64 = 0;
+                    for (codes, values) in &parts {
+                        code = code * values.len() as u64 + u64::from(codes[i]);
+                    }
+                    let cell = combined.entry(code).or_default();
+                    cell.weight[cell_index] += w;
+                    cell.rows[cell_index] += 1;
+                }
             }
             for (code, cell) in combined {
                 let mut rest = code;
@@ -246,6 +284,57 @@ fn encode(array: &arrow::array::ArrayRef, name: &str) -> Result<(Vec<u32>, Vec<S
     let mut dict: crate::values::FastMap<String, u32> = Default::default();
     let mut values: Vec<String> = Vec::new();
     let mut codes = Vec::with_capacity(keys.len());
+    if let Keys::Text(strings) = &keys {
+        // Sensitive columns hold a handful of short values. A value of up to 8 bytes is its
+        // length and its bytes packed in a word, looked up in a short list of those seen; longer
+        // values, nulls and new values go through the map. Codes are given in order of first
+        // appearance either way.
+        let mut short: Vec<(usize, u64, u32)> = Vec::new();
+        let offsets = strings.value_offsets();
+        let data = strings.value_data();
+        let nulls = strings.nulls().filter(|n| n.null_count() > 0);
+        let mut slow = |text: &str, values: &mut Vec<String>| -> u32 {
+            match dict.get(text) {
+                Some(c) => *c,
+                None => {
+                    let c = values.len() as u32;
+                    dict.insert(text.to_owned(), c);
+                    values.push(text.to_owned());
+                    c
+                }
+            }
+        };
+        for i in 0..strings.len() {
+            if nulls.is_some_and(|n| n.is_null(i)) {
+                codes.push(slow(NULL_GROUP, &mut values));
+                continue;
+            }
+            let start = usize::try_from(offsets[i]).unwrap_or(0);
+            let end = usize::try_from(offsets[i + 1]).unwrap_or(0);
+            let bytes = &data[start..end];
+            if bytes.len() > 8 {
+                codes.push(slow(strings.value(i), &mut values));
+                continue;
+            }
+            let mut word = 0u64;
+            for (k, b) in bytes.iter().enumerate() {
+                word |= u64::from(*b) << (8 * k);
+            }
+            let len = bytes.len();
+            let code = match short.iter().find(|(l, w, _)| *l == len && *w == word) {
+                Some((_, _, c)) => *c,
+                None => {
+                    let c = slow(strings.value(i), &mut values);
+                    if short.len() < 64 {
+                        short.push((len, word, c));
+                    }
+                    c
+                }
+            };
+            codes.push(code);
+        }
+        return Ok((codes, values));
+    }
     for i in 0..keys.len() {
         let key = keys.get(i);
         let text: &str = key.as_deref().unwrap_or(NULL_GROUP);
@@ -758,5 +847,58 @@ fn bootstrap(
         method: "percentile bootstrap, rows resampled from the per-group confusion counts"
             .to_owned(),
         intervals,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    /// The packed-word path of `encode` gives the codes of a plain first-appearance dictionary,
+    /// for short and long values, the empty string, nulls and a literal "<null>".
+    #[test]
+    fn encode_matches_a_plain_dictionary() {
+        let raw: Vec<Option<&str>> = (0..500)
+            .map(|i| match (i * 7 + i / 5) % 9 {
+                0 => None,
+                1 => Some(""),
+                2 => Some("<null>"),
+                3 => Some("a much longer group name"),
+                4 => Some("12345678"),
+                5 => Some("123456789"),
+                6 => Some("b"),
+                7 => Some("ab"),
+                _ => Some("a"),
+            })
+            .collect();
+        let array: arrow::array::ArrayRef =
+            std::sync::Arc::new(arrow::array::StringArray::from(raw.clone()));
+        let (codes, values) = encode(&array, "g").unwrap();
+        let mut expected_values: Vec<String> = Vec::new();
+        let expected_codes: Vec<u32> = raw
+            .iter()
+            .map(|v| {
+                let text = v.unwrap_or(NULL_GROUP);
+                match expected_values.iter().position(|k| k == text) {
+                    Some(c) => c as u32,
+                    None => {
+                        expected_values.push(text.to_owned());
+                        (expected_values.len() - 1) as u32
+                    }
+                }
+            })
+            .collect();
+        assert_eq!(values, expected_values);
+        assert_eq!(codes, expected_codes);
+        // A sliced array (non-zero offset) too.
+        let sliced = array.slice(37, 200);
+        let (codes, values) = encode(&sliced, "g").unwrap();
+        let decoded: Vec<&str> = codes.iter().map(|c| values[*c as usize].as_str()).collect();
+        let want: Vec<&str> = raw[37..237]
+            .iter()
+            .map(|v| v.unwrap_or(NULL_GROUP))
+            .collect();
+        assert_eq!(decoded, want);
     }
 }

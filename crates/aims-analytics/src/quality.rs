@@ -1,8 +1,7 @@
 //! Data quality (ISO/IEC 42001 A.7.4): completeness, uniqueness, validity, consistency,
 //! timeliness and summary statistics, from one streaming pass.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::hash::BuildHasherDefault;
+use std::collections::{BTreeMap, HashMap};
 
 use arrow::array::{Array, RecordBatch};
 use arrow::row::{RowConverter, SortField};
@@ -46,8 +45,9 @@ pub(crate) struct ColumnAgg {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct QualityPartial {
     pub columns: Vec<ColumnAgg>,
-    /// Distinct row hashes seen (the merged aggregate).
-    pub row_hashes: HashSet<u128, BuildHasherDefault<PreHashed>>,
+    /// Row hashes of the merged rows, in file order; sorted once at the end to count distinct
+    /// rows (appending is cheaper than inserting into a set while the other threads wait).
+    pub row_hashes: Vec<u128>,
     /// Row hashes of this partial's own batches, inserted into the set when merged.
     pub new_hashes: Vec<u128>,
     pub rows: u64,
@@ -94,8 +94,11 @@ impl QualityPartial {
             match spec.kind {
                 QualityKind::Numeric | QualityKind::Temporal => {
                     let values = to_f64(array, &spec.name)?;
+                    // The nulls of the file's column, looked up once (not per row through the
+                    // trait object).
+                    let file_nulls = array.nulls().filter(|n| n.null_count() > 0);
                     for (i, missing) in row_missing.iter_mut().enumerate() {
-                        if array.is_null(i) {
+                        if file_nulls.is_some_and(|n| n.is_null(i)) {
                             agg.nulls += 1;
                             *missing = true;
                         } else if values.is_null(i) {
@@ -139,25 +142,14 @@ impl QualityPartial {
             }
         }
         self.rows_with_missing += row_missing.iter().filter(|m| **m).count() as u64;
-        // Duplicate rows: every column of the batch goes through arrow's row format, whose bytes
-        // are equal exactly when the rows are (nulls equal to nulls, as pandas' duplicated()).
-        let arrays: Vec<arrow::array::ArrayRef> = columns
+        // Duplicate rows: every column feeds one word per row into two independent 64-bit lanes
+        // (see [`row_hashes`]); equal rows (nulls equal to nulls, as pandas' duplicated()) give
+        // equal hashes.
+        let arrays: Vec<&arrow::array::ArrayRef> = columns
             .iter()
-            .map(|c| column(batch, &c.name).cloned())
+            .map(|c| column(batch, &c.name))
             .collect::<Result<_>>()?;
-        let fields: Vec<SortField> = arrays
-            .iter()
-            .map(|a| SortField::new(a.data_type().clone()))
-            .collect();
-        let converter = RowConverter::new(fields)
-            .map_err(|e| Error::Invalid(format!("cannot compare rows: {e}")))?;
-        let rows = converter
-            .convert_columns(&arrays)
-            .map_err(|e| Error::Invalid(format!("cannot compare rows: {e}")))?;
-        self.new_hashes.reserve(n);
-        for i in 0..n {
-            self.new_hashes.push(hash128(rows.row(i).as_ref()));
-        }
+        row_hashes(&arrays, n, &mut self.new_hashes)?;
         for (rule, counts) in rules.iter().zip(self.rules.iter_mut()) {
             let bound = rule.bind(batch)?;
             for i in 0..n {
@@ -188,7 +180,7 @@ impl Partial for QualityPartial {
                 *mine.counts.entry(k).or_default() += c;
             }
         }
-        self.row_hashes.extend(std::mem::take(&mut self.new_hashes));
+        self.row_hashes.append(&mut self.new_hashes);
         self.row_hashes.extend(later.row_hashes);
         self.row_hashes.extend(later.new_hashes);
         self.rows += later.rows;
@@ -206,14 +198,157 @@ impl Partial for QualityPartial {
 
 impl QualityPartial {
     /// Number of distinct rows seen.
-    pub fn distinct_rows(&self) -> u64 {
-        if self.new_hashes.is_empty() {
-            return self.row_hashes.len() as u64;
-        }
-        let mut all = self.row_hashes.clone();
-        all.extend(self.new_hashes.iter().copied());
-        all.len() as u64
+    pub fn distinct_rows(&mut self) -> u64 {
+        use rayon::slice::ParallelSliceMut;
+        self.row_hashes.append(&mut self.new_hashes);
+        self.row_hashes.par_sort_unstable();
+        let distinct = self.row_hashes.windows(2).filter(|w| w[0] != w[1]).count();
+        (distinct + usize::from(!self.row_hashes.is_empty())) as u64
     }
+}
+
+/// Appends one 128-bit hash per row of `arrays` (all `n` long) to `out`, column by column: each
+/// column contributes one word to each of two independent multiply-rotate lanes, so a false
+/// "duplicate" needs both 64-bit lanes to collide. A value's word is its bits for fixed-width
+/// types (floats by bit pattern, as arrow's row format compares them), the two halves of
+/// [`hash128`] of its bytes for text and binary, and of its arrow row-format bytes for any other
+/// type; a null is a fixed tag, so nulls equal nulls.
+pub(crate) fn row_hashes(
+    arrays: &[&arrow::array::ArrayRef],
+    n: usize,
+    out: &mut Vec<u128>,
+) -> Result<()> {
+    use arrow::array::AsArray;
+    use arrow::datatypes::DataType as T;
+    const K1: u64 = 0x9E37_79B9_7F4A_7C15;
+    const K2: u64 = 0xC2B2_AE3D_27D4_EB4F;
+    const NULL_A: u64 = 0x6A09_E667_F3BC_C908;
+    const NULL_B: u64 = 0xBB67_AE85_84CA_A73B;
+    let mut a = vec![0x243F_6A88_85A3_08D3_u64 ^ arrays.len() as u64; n];
+    let mut b = vec![0x1319_8A2E_0370_7344_u64; n];
+    let mut mix = |i: usize, wa: u64, wb: u64| {
+        a[i] = (a[i] ^ wa).wrapping_mul(K1).rotate_left(31);
+        b[i] = (b[i] ^ wb).wrapping_mul(K2).rotate_left(27);
+    };
+    macro_rules! fixed {
+        ($array:expr, $t:ty, $bits:expr) => {{
+            let typed = $array.as_primitive::<$t>();
+            let values = typed.values();
+            match typed.nulls().filter(|nulls| nulls.null_count() > 0) {
+                None => {
+                    for (i, v) in values.iter().enumerate().take(n) {
+                        #[allow(clippy::redundant_closure_call)]
+                        let w: u64 = $bits(*v);
+                        mix(i, w, w);
+                    }
+                }
+                Some(nulls) => {
+                    for (i, v) in values.iter().enumerate().take(n) {
+                        if nulls.is_null(i) {
+                            mix(i, NULL_A, NULL_B);
+                        } else {
+                            #[allow(clippy::redundant_closure_call)]
+                            let w: u64 = $bits(*v);
+                            mix(i, w, w);
+                        }
+                    }
+                }
+            }
+        }};
+    }
+    macro_rules! bytes {
+        ($iter:expr) => {{
+            for (i, v) in $iter.enumerate().take(n) {
+                match v {
+                    None => mix(i, NULL_A, NULL_B),
+                    Some(bytes) => {
+                        let h = hash128(bytes);
+                        mix(i, (h >> 64) as u64, h as u64);
+                    }
+                }
+            }
+        }};
+    }
+    use arrow::datatypes as dt;
+    for array in arrays {
+        match array.data_type() {
+            T::Float64 => fixed!(array, dt::Float64Type, |v: f64| v.to_bits()),
+            T::Float32 => fixed!(array, dt::Float32Type, |v: f32| u64::from(v.to_bits())),
+            T::Int64 => fixed!(array, dt::Int64Type, |v: i64| v as u64),
+            T::Int32 => fixed!(array, dt::Int32Type, |v: i32| v as u64),
+            T::Int16 => fixed!(array, dt::Int16Type, |v: i16| v as u64),
+            T::Int8 => fixed!(array, dt::Int8Type, |v: i8| v as u64),
+            T::UInt64 => fixed!(array, dt::UInt64Type, |v: u64| v),
+            T::UInt32 => fixed!(array, dt::UInt32Type, u64::from),
+            T::UInt16 => fixed!(array, dt::UInt16Type, u64::from),
+            T::UInt8 => fixed!(array, dt::UInt8Type, u64::from),
+            T::Date32 => fixed!(array, dt::Date32Type, |v: i32| v as u64),
+            T::Date64 => fixed!(array, dt::Date64Type, |v: i64| v as u64),
+            T::Timestamp(dt::TimeUnit::Second, _) => {
+                fixed!(array, dt::TimestampSecondType, |v: i64| v as u64)
+            }
+            T::Timestamp(dt::TimeUnit::Millisecond, _) => {
+                fixed!(array, dt::TimestampMillisecondType, |v: i64| v as u64)
+            }
+            T::Timestamp(dt::TimeUnit::Microsecond, _) => {
+                fixed!(array, dt::TimestampMicrosecondType, |v: i64| v as u64)
+            }
+            T::Timestamp(dt::TimeUnit::Nanosecond, _) => {
+                fixed!(array, dt::TimestampNanosecondType, |v: i64| v as u64)
+            }
+            T::Utf8 => bytes!(
+                array
+                    .as_string::<i32>()
+                    .iter()
+                    .map(|v| v.map(str::as_bytes))
+            ),
+            T::LargeUtf8 => bytes!(
+                array
+                    .as_string::<i64>()
+                    .iter()
+                    .map(|v| v.map(str::as_bytes))
+            ),
+            T::Utf8View => bytes!(array.as_string_view().iter().map(|v| v.map(str::as_bytes))),
+            T::Binary => bytes!(array.as_binary::<i32>().iter()),
+            T::LargeBinary => bytes!(array.as_binary::<i64>().iter()),
+            T::Boolean => {
+                let typed = array.as_boolean();
+                for (i, v) in typed.iter().enumerate().take(n) {
+                    match v {
+                        None => mix(i, NULL_A, NULL_B),
+                        Some(v) => mix(i, u64::from(v), u64::from(v)),
+                    }
+                }
+            }
+            other => {
+                // Any other type through arrow's row format, whose bytes are equal exactly when
+                // the values are.
+                let converter = RowConverter::new(vec![SortField::new(other.clone())])
+                    .map_err(|e| Error::Invalid(format!("cannot compare rows: {e}")))?;
+                let rows = converter
+                    .convert_columns(std::slice::from_ref(*array))
+                    .map_err(|e| Error::Invalid(format!("cannot compare rows: {e}")))?;
+                for i in 0..n {
+                    let h = hash128(rows.row(i).as_ref());
+                    mix(i, (h >> 64) as u64, h as u64);
+                }
+            }
+        }
+    }
+    let fmix = |mut h: u64| {
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xC4CE_B9FE_1A85_EC53);
+        h ^ (h >> 33)
+    };
+    out.reserve(n);
+    out.extend(
+        a.iter()
+            .zip(&b)
+            .map(|(x, y)| (u128::from(fmix(*x)) << 64) | u128::from(fmix(*y ^ x.rotate_left(17)))),
+    );
+    Ok(())
 }
 
 /// A 128-bit hash of a row's bytes: two independent multiply-rotate lanes over 8-byte words,
@@ -584,5 +719,69 @@ mod tests {
             }
         }
         assert_eq!(hash128(b"same row"), hash128(b"same row"));
+    }
+
+    /// Column-wise row hashes group rows exactly as arrow's row format does: nulls equal nulls,
+    /// floats by bit pattern, text by bytes.
+    #[test]
+    fn row_hashes_agree_with_the_row_format() {
+        use arrow::array::{
+            ArrayRef, BooleanArray, Float64Array, Int64Array, StringArray,
+            TimestampMillisecondArray,
+        };
+        use std::sync::Arc;
+        let n = 600;
+        let pick = |i: usize, k: usize| (i * 7 + i / 3 + k) % 5;
+        let arrays: Vec<ArrayRef> = vec![
+            Arc::new(Int64Array::from_iter(
+                (0..n).map(|i| (pick(i, 0) != 0).then_some((i % 3) as i64)),
+            )),
+            Arc::new(Float64Array::from_iter((0..n).map(|i| match pick(i, 1) {
+                0 => None,
+                1 => Some(-0.0),
+                2 => Some(0.0),
+                3 => Some(f64::NAN),
+                _ => Some(1.5),
+            }))),
+            Arc::new(StringArray::from_iter((0..n).map(|i| match i % 4 {
+                0 => None,
+                1 => Some(""),
+                2 => Some("ab"),
+                _ => Some("a"),
+            }))),
+            Arc::new(BooleanArray::from_iter(
+                (0..n).map(|i| (i % 7 != 0).then_some(i % 2 == 0)),
+            )),
+            Arc::new(TimestampMillisecondArray::from_iter(
+                (0..n).map(|i| (i % 11 != 0).then_some((i % 2) as i64)),
+            )),
+        ];
+        for width in 1..=arrays.len() {
+            let part: Vec<ArrayRef> = arrays[..width].to_vec();
+            let converter = RowConverter::new(
+                part.iter()
+                    .map(|a| SortField::new(a.data_type().clone()))
+                    .collect(),
+            )
+            .unwrap();
+            let rows = converter.convert_columns(&part).unwrap();
+            let expected: std::collections::HashSet<Vec<u8>> =
+                (0..n).map(|i| rows.row(i).as_ref().to_vec()).collect();
+            let refs: Vec<&ArrayRef> = part.iter().collect();
+            let mut hashes = Vec::new();
+            row_hashes(&refs, n, &mut hashes).unwrap();
+            // Equal rows must hash equal, different rows differently.
+            for i in 0..n {
+                for j in (i + 1)..n.min(i + 40) {
+                    assert_eq!(
+                        rows.row(i) == rows.row(j),
+                        hashes[i] == hashes[j],
+                        "rows {i} and {j} of {width} columns"
+                    );
+                }
+            }
+            let distinct: std::collections::HashSet<u128> = hashes.into_iter().collect();
+            assert_eq!(distinct.len(), expected.len(), "{width} columns");
+        }
     }
 }

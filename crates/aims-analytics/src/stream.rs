@@ -39,27 +39,60 @@ where
     F: Fn(&mut P, &RecordBatch, u64) -> Result<()> + Sync,
 {
     let window = rayon::current_num_threads().max(1) * 2;
-    let mut rows: u64 = 0;
-    let mut batches = batches.peekable();
-    while batches.peek().is_some() {
-        let mut chunk: Vec<(RecordBatch, u64)> = Vec::with_capacity(window);
-        for batch in batches.by_ref().take(window) {
-            let batch = batch?;
-            let offset = rows;
-            rows += batch.num_rows() as u64;
-            chunk.push((batch, offset));
+    // A reader thread decodes the next window of batches while the pool reduces this one; the
+    // channel holds one window, so memory stays at about three windows of batches.
+    std::thread::scope(|scope| {
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Result<Vec<RecordBatch>>>(1);
+        scope.spawn(move || {
+            let mut batches = batches;
+            loop {
+                let mut chunk: Vec<RecordBatch> = Vec::with_capacity(window);
+                let mut failed = None;
+                for batch in batches.by_ref().take(window) {
+                    match batch {
+                        Ok(b) => chunk.push(b),
+                        Err(e) => {
+                            failed = Some(e);
+                            break;
+                        }
+                    }
+                }
+                let done = chunk.len() < window || failed.is_some();
+                if !chunk.is_empty() && sender.send(Ok(chunk)).is_err() {
+                    return;
+                }
+                if let Some(e) = failed {
+                    let _ = sender.send(Err(e));
+                    return;
+                }
+                if done {
+                    return;
+                }
+            }
+        });
+        let mut rows: u64 = 0;
+        for chunk in receiver {
+            let chunk: Vec<(RecordBatch, u64)> = chunk?
+                .into_iter()
+                .map(|batch| {
+                    let offset = rows;
+                    rows += batch.num_rows() as u64;
+                    (batch, offset)
+                })
+                .collect();
+            let partials: Vec<Result<P>> = chunk
+                .par_iter()
+                .map(|(batch, offset)| {
+                    let mut partial = init();
+                    update(&mut partial, batch, *offset)?;
+                    Ok(partial)
+                })
+                .collect();
+            drop(chunk);
+            for partial in partials {
+                total.merge(partial?)?;
+            }
         }
-        let partials: Vec<Result<P>> = chunk
-            .par_iter()
-            .map(|(batch, offset)| {
-                let mut partial = init();
-                update(&mut partial, batch, *offset)?;
-                Ok(partial)
-            })
-            .collect();
-        for partial in partials {
-            total.merge(partial?)?;
-        }
-    }
-    Ok((total, rows))
+        Ok((total, rows))
+    })
 }

@@ -246,13 +246,27 @@ pub(crate) fn count_keys(keys: &Keys) -> (std::collections::HashMap<String, u64>
             }
         }
         Keys::Text(a) => {
+            // Categories are usually few: count them in a short list compared byte-wise, and
+            // move to a hash map only when the list grows past a few dozen.
+            let mut few: Vec<(&str, u64)> = Vec::new();
             let mut counts: FastMap<&str, u64> = FastMap::default();
             for v in a.iter() {
                 match v {
+                    Some(s) if counts.is_empty() => {
+                        if let Some(slot) = few.iter().position(|(k, _)| *k == s) {
+                            few[slot].1 += 1;
+                        } else if few.len() < 32 {
+                            few.push((s, 1));
+                        } else {
+                            counts.extend(few.drain(..));
+                            counts.insert(s, 1);
+                        }
+                    }
                     Some(s) => *counts.entry(s).or_default() += 1,
                     None => nulls += 1,
                 }
             }
+            out.extend(few.into_iter().map(|(k, c)| (k.to_owned(), c)));
             out.extend(counts.into_iter().map(|(k, c)| (k.to_owned(), c)));
         }
     }

@@ -6,6 +6,7 @@ mod bad_input;
 mod common;
 mod drift;
 mod fairness;
+mod fuzz;
 mod performance;
 mod properties;
 mod quality;
