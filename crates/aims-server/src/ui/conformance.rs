@@ -21,7 +21,7 @@ use crate::conformance;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::ui::systems::redirect;
-use crate::ui::{form_outcome, render};
+use crate::ui::{form_outcome, render, render_status};
 
 fn errors_map(errors: &ValidationErrors) -> std::collections::BTreeMap<String, String> {
     errors
@@ -41,11 +41,6 @@ fn choices<T: Copy>(
         .collect()
 }
 
-fn with_status(mut response: Response, status: StatusCode) -> Response {
-    *response.status_mut() = status;
-    response
-}
-
 // ---- frameworks ----
 
 pub async fn frameworks(
@@ -63,13 +58,13 @@ async fn frameworks_page(
 ) -> ApiResult<Response> {
     let catalog = conformance::full_catalog(state).await?;
     let problems: Vec<String> = errors.errors.iter().map(|e| e.message.clone()).collect();
-    let response = render(
+    render_status(
         state,
         "frameworks/list.html",
         Some(current),
         context! { nav => "frameworks", frameworks => &catalog.frameworks, problems },
-    )?;
-    Ok(with_status(response, status))
+        status,
+    )
 }
 
 /// Imports a framework file uploaded through the form.
@@ -166,13 +161,13 @@ async fn soa_page(
         .filter(|r| r.row.fields.implementation_status == ImplementationStatus::Implemented)
         .count();
     let versions = state.store().soa_versions().await?;
-    let response = render(
+    render_status(
         state,
         "soa/list.html",
         Some(current),
         context! { nav => "soa", rows, decided, included, implemented, total => 38, versions, errors => errors_map(errors), frozen => false },
-    )?;
-    Ok(with_status(response, status))
+        status,
+    )
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -228,7 +223,7 @@ async fn soa_edit_page(
         .filter(|run| run.run.controls.iter().any(|c| c == control_id))
         .take(20)
         .collect();
-    let response = render(
+    render_status(
         state,
         "soa/edit.html",
         Some(current),
@@ -237,8 +232,8 @@ async fn soa_edit_page(
             applicability => choices(Applicability::ALL, Applicability::code, Applicability::label),
             statuses => choices(ImplementationStatus::ALL, ImplementationStatus::code, ImplementationStatus::label),
         },
-    )?;
-    Ok(with_status(response, status))
+        status,
+    )
 }
 
 pub async fn soa_edit(
@@ -489,7 +484,7 @@ async fn control_form_page(
         }
         None => Vec::new(),
     };
-    let response = render(
+    render_status(
         state,
         "controls/form.html",
         Some(current),
@@ -500,8 +495,8 @@ async fn control_form_page(
             frequencies => choices(ControlFrequency::ALL, ControlFrequency::code, ControlFrequency::label),
             frameworks => conformance::full_catalog(state).await?.frameworks,
         },
-    )?;
-    Ok(with_status(response, status))
+        status,
+    )
 }
 
 pub async fn control_new(
@@ -675,7 +670,7 @@ async fn clause_page(
         .cloned();
     let history =
         crate::ui::history::rows(state, state.store().history("clause_record", id).await?).await?;
-    let response = render(
+    render_status(
         state,
         "clauses/edit.html",
         Some(current),
@@ -683,8 +678,8 @@ async fn clause_page(
             nav => "clauses", clause, requirement, form, history, errors => errors_map(errors),
             states => choices(ClauseState::ALL, ClauseState::code, ClauseState::label),
         },
-    )?;
-    Ok(with_status(response, status))
+        status,
+    )
 }
 
 pub async fn clause_edit(

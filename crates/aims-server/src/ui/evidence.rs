@@ -19,7 +19,7 @@ use crate::error::ApiResult;
 use crate::evidence::{self, parse_link, read_upload, store_file};
 use crate::state::AppState;
 use crate::ui::systems::redirect;
-use crate::ui::{form_outcome, render};
+use crate::ui::{form_outcome, render, render_status};
 
 /// Something evidence can be linked to, as a checkbox.
 #[derive(Debug, Serialize)]
@@ -120,7 +120,7 @@ async fn form_page(
     errors: &ValidationErrors,
     status: StatusCode,
 ) -> ApiResult<Response> {
-    let mut response = render(
+    render_status(
         state,
         "evidence/new.html",
         Some(current),
@@ -129,9 +129,8 @@ async fn form_page(
             linked => link_values(fields), errors => errors_map(errors), error_count => errors.errors.len(),
             max_mib => state.config().evidence_max_bytes / (1024 * 1024),
         },
-    )?;
-    *response.status_mut() = status;
-    Ok(response)
+        status,
+    )
 }
 
 pub async fn new_form(
@@ -230,7 +229,7 @@ async fn show_page(
     )
     .await?;
     let status_text = status_label(evidence::status(&item, today));
-    let mut response = render(
+    render_status(
         state,
         "evidence/show.html",
         Some(current),
@@ -239,9 +238,8 @@ async fn show_page(
             targets => targets(state).await?, linked => link_values(&item.fields),
             errors => errors_map(errors), link_types => LinkTarget::ALL.iter().map(|t| t.code()).collect::<Vec<_>>(),
         },
-    )?;
-    *response.status_mut() = status;
-    Ok(response)
+        status,
+    )
 }
 
 pub async fn show(

@@ -188,3 +188,16 @@ where
         Err(other) => Err(other.into()),
     }
 }
+
+/// Renders a page with a status other than 200, such as a form shown again with its errors.
+pub(crate) fn render_status(
+    state: &AppState,
+    name: &str,
+    current: Option<&CurrentUser>,
+    page: Value,
+    status: StatusCode,
+) -> ApiResult<Response> {
+    let mut response = render(state, name, current, page)?;
+    *response.status_mut() = status;
+    Ok(response)
+}

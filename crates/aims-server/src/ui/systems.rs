@@ -18,7 +18,7 @@ use crate::api::systems::{ListQuery, parse_id, parse_query};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::ui::{form_outcome, render};
+use crate::ui::{form_outcome, render, render_status};
 
 /// The system form as posted: every field is text until validated.
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -188,7 +188,7 @@ fn form_page(
     id: Option<String>,
     status: StatusCode,
 ) -> ApiResult<Response> {
-    let mut response = render(
+    render_status(
         state,
         "systems/form.html",
         Some(current),
@@ -197,9 +197,8 @@ fn form_page(
             errors => errors.errors.iter().map(|e| (e.field.clone(), e.message.clone())).collect::<std::collections::BTreeMap<_, _>>(),
             error_count => errors.errors.len(),
         },
-    )?;
-    *response.status_mut() = status;
-    Ok(response)
+        status,
+    )
 }
 
 pub async fn new_form(State(state): State<AppState>, current: CurrentUser) -> ApiResult<Response> {

@@ -14,7 +14,7 @@ use crate::api::tokens::revoke_for;
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
 use crate::state::AppState;
-use crate::ui::render;
+use crate::ui::render_status;
 use crate::ui::systems::redirect;
 
 #[derive(Debug, Deserialize)]
@@ -38,14 +38,13 @@ async fn page(
         .iter()
         .map(|e| (e.field.clone(), e.message.clone()))
         .collect();
-    let mut response = render(
+    render_status(
         state,
         "tokens.html",
         Some(current),
         context! { nav => "tokens", tokens, secret, errors },
-    )?;
-    *response.status_mut() = status;
-    Ok(response)
+        status,
+    )
 }
 
 pub async fn list(State(state): State<AppState>, current: CurrentUser) -> ApiResult<Response> {

@@ -16,7 +16,7 @@ use crate::auth::CurrentUser;
 use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::ui::systems::redirect;
-use crate::ui::{form_outcome, render};
+use crate::ui::{form_outcome, render_status};
 
 #[derive(Debug, Default, Deserialize, serde::Serialize)]
 pub struct NewUserForm {
@@ -53,14 +53,13 @@ async fn list_page(
     status: StatusCode,
 ) -> ApiResult<Response> {
     let users = state.store().list_users().await?;
-    let mut response = render(
+    render_status(
         state,
         "users/list.html",
         Some(current),
         context! { nav => "users", users, roles => roles(), form, errors => error_map(errors) },
-    )?;
-    *response.status_mut() = status;
-    Ok(response)
+        status,
+    )
 }
 
 pub async fn list(State(state): State<AppState>, current: CurrentUser) -> ApiResult<Response> {
@@ -133,14 +132,13 @@ async fn edit_page(
         crate::ui::history::rows(state, state.store().history("user", &id.to_string()).await?)
             .await?;
     let tokens = state.store().list_tokens(Some(id)).await?;
-    let mut response = render(
+    render_status(
         state,
         "users/edit.html",
         Some(current),
         context! { nav => "users", user, roles => roles(), errors => error_map(errors), history, tokens },
-    )?;
-    *response.status_mut() = status;
-    Ok(response)
+        status,
+    )
 }
 
 pub async fn edit_form(
