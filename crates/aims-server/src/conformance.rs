@@ -119,11 +119,18 @@ pub fn clause_requirements(catalog: &Catalog) -> ApiResult<Vec<&Requirement>> {
 /// Current evidence items by ISO/IEC 42001 requirement id. Evidence counts for a
 /// requirement when linked to it directly, or to an applied control that implements it:
 /// one control's evidence serves every requirement it meets.
-pub async fn evidence_by_requirement(
-    state: &AppState,
-) -> ApiResult<std::collections::HashMap<String, Vec<aims_core::evidence::Evidence>>> {
-    use aims_core::evidence::LinkTarget;
+/// Evidence by requirement, as [`evidence_by_requirement_with`] for the current controls.
+pub async fn evidence_by_requirement(state: &AppState) -> ApiResult<EvidenceMap> {
     let controls = state.store().list_controls().await?;
+    evidence_by_requirement_with(state, &controls).await
+}
+
+/// Current evidence items by ISO/IEC 42001 requirement id, given the applied controls.
+pub async fn evidence_by_requirement_with(
+    state: &AppState,
+    controls: &[aims_core::control::AppliedControl],
+) -> ApiResult<EvidenceMap> {
+    use aims_core::evidence::LinkTarget;
     let implements: std::collections::HashMap<String, Vec<String>> = controls
         .iter()
         .map(|c| {
@@ -165,6 +172,9 @@ pub async fn evidence_by_requirement(
     }
     Ok(by_requirement)
 }
+
+/// Evidence items by requirement id.
+pub type EvidenceMap = std::collections::HashMap<String, Vec<aims_core::evidence::Evidence>>;
 
 /// An evidence item as listed beside a requirement.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -235,9 +245,16 @@ pub fn soa_views(catalog: &Catalog, rows: Vec<SoaRow>) -> ApiResult<Vec<SoaRowVi
 
 /// The current SoA, every Annex A control in order.
 pub async fn current_soa(state: &AppState) -> ApiResult<Vec<SoaRowView>> {
+    current_soa_with(state, &evidence_by_requirement(state).await?).await
+}
+
+/// The current SoA with evidence already gathered (readiness reads it once for everything).
+pub async fn current_soa_with(
+    state: &AppState,
+    evidence: &EvidenceMap,
+) -> ApiResult<Vec<SoaRowView>> {
     let ids = control_ids(state.catalog())?;
     let mut views = soa_views(state.catalog(), state.store().soa_rows(&ids).await?)?;
-    let evidence = evidence_by_requirement(state).await?;
     for view in &mut views {
         view.evidence = evidence_refs(state, evidence.get(&view.row.control_id));
     }
@@ -286,10 +303,14 @@ pub struct ClauseView {
 }
 
 pub async fn clauses(state: &AppState) -> ApiResult<Vec<ClauseView>> {
+    clauses_with(state, &evidence_by_requirement(state).await?).await
+}
+
+/// Clause records with evidence already gathered.
+pub async fn clauses_with(state: &AppState, evidence: &EvidenceMap) -> ApiResult<Vec<ClauseView>> {
     let requirements = clause_requirements(state.catalog())?;
     let ids: Vec<String> = requirements.iter().map(|r| r.id.clone()).collect();
     let records = state.store().clause_records(&ids).await?;
-    let evidence = evidence_by_requirement(state).await?;
     Ok(requirements
         .into_iter()
         .zip(records)

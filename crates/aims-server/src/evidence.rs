@@ -151,32 +151,40 @@ fn date(text: &str) -> Option<Date> {
     parse_date(text).ok()
 }
 
-pub fn status(evidence: &Evidence, today: Date) -> EvidenceStatus {
+/// The state the readiness rules read, from a stored item.
+pub fn state_of(evidence: &Evidence) -> aims_core::readiness::EvidenceState {
     let f = &evidence.fields;
+    aims_core::readiness::EvidenceState {
+        title: f.title.clone(),
+        effective_from: date(&f.effective_from),
+        expires_on: date(&f.expires_on),
+        reviewed_on: date(&f.reviewed_on),
+        review_cycle_days: (f.review_cycle_days > 0).then_some(f.review_cycle_days),
+    }
+}
+
+/// Where an item stands on a day. Whether it counts is decided by the readiness rules
+/// (`aims_core::readiness::evidence_status`), so lists and scores never disagree; this
+/// adds only what lists need besides: superseded versions and expiry within 30 days.
+pub fn status(evidence: &Evidence, today: Date) -> EvidenceStatus {
+    use aims_core::readiness::EvidenceStatus as Rule;
     if !evidence.is_current {
         return EvidenceStatus::Superseded;
     }
-    if date(&f.expires_on).is_some_and(|d| d <= today) {
-        return EvidenceStatus::Expired;
-    }
-    if date(&f.effective_from).is_some_and(|d| d > today) {
-        return EvidenceStatus::NotYetEffective;
-    }
-    let reviewed = date(&f.reviewed_on);
-    let review_due = match reviewed {
-        None => true,
-        Some(on) if f.review_cycle_days > 0 => {
-            on + time::Duration::days(f.review_cycle_days) < today
+    match aims_core::readiness::evidence_status(&state_of(evidence), today) {
+        Rule::Expired => EvidenceStatus::Expired,
+        Rule::NotYetEffective => EvidenceStatus::NotYetEffective,
+        Rule::NotReviewed | Rule::ReviewOverdue => EvidenceStatus::ReviewDue,
+        Rule::Current => {
+            let soon = date(&evidence.fields.expires_on)
+                .is_some_and(|d| d <= today + time::Duration::days(30));
+            if soon {
+                EvidenceStatus::ExpiringSoon
+            } else {
+                EvidenceStatus::Current
+            }
         }
-        Some(_) => false,
-    };
-    if review_due {
-        return EvidenceStatus::ReviewDue;
     }
-    if date(&f.expires_on).is_some_and(|d| d <= today + time::Duration::days(30)) {
-        return EvidenceStatus::ExpiringSoon;
-    }
-    EvidenceStatus::Current
 }
 
 /// An item with its status, as lists show it.

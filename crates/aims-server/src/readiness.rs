@@ -3,12 +3,11 @@
 
 use std::collections::HashMap;
 
-use aims_core::evidence::Evidence;
 use aims_core::readiness::{
     AppliedControlInput, ClauseInput, ControlInput, EvidenceState, Readiness, ReadinessInput,
     assess,
 };
-use aims_core::timefmt::{format_date, parse_date};
+use aims_core::timefmt::format_date;
 use aims_store::{ISO42001, ReadinessPoint};
 
 use crate::conformance;
@@ -18,29 +17,37 @@ use crate::state::AppState;
 /// How long a passed check run counts as current evidence.
 pub const CHECK_RUN_CYCLE_DAYS: i64 = 90;
 
-fn state_of(evidence: &Evidence) -> EvidenceState {
-    let date = |text: &str| parse_date(text).ok();
-    let f = &evidence.fields;
-    EvidenceState {
-        title: f.title.clone(),
-        effective_from: date(&f.effective_from),
-        expires_on: date(&f.expires_on),
-        reviewed_on: date(&f.reviewed_on),
-        review_cycle_days: (f.review_cycle_days > 0).then_some(f.review_cycle_days),
-    }
+/// Computes readiness now and keeps today's figure for the trend (the readiness page,
+/// report and API, where someone is looking at readiness).
+pub async fn compute(state: &AppState) -> ApiResult<Readiness> {
+    let readiness = current(state).await?;
+    state
+        .store()
+        .record_readiness(&ReadinessPoint {
+            day: format_date(state.clock().now().date()),
+            overall: readiness.score,
+            clauses: readiness.clauses.score,
+            annex_a: readiness.annex_a.score,
+        })
+        .await?;
+    Ok(readiness)
 }
 
-/// Computes readiness now and records today's figure.
-pub async fn compute(state: &AppState) -> ApiResult<Readiness> {
+/// Computes readiness now without recording anything (the dashboard).
+pub async fn current(state: &AppState) -> ApiResult<Readiness> {
     let catalog = state.catalog();
     let today = state.clock().now().date();
     let controls = state.store().list_controls().await?;
-    let mut by_requirement: HashMap<String, Vec<EvidenceState>> =
-        conformance::evidence_by_requirement(state)
-            .await?
-            .into_iter()
-            .map(|(id, items)| (id, items.iter().map(state_of).collect()))
-            .collect();
+    let evidence = conformance::evidence_by_requirement_with(state, &controls).await?;
+    let mut by_requirement: HashMap<String, Vec<EvidenceState>> = evidence
+        .iter()
+        .map(|(id, items)| {
+            (
+                id.clone(),
+                items.iter().map(crate::evidence::state_of).collect(),
+            )
+        })
+        .collect();
     // A passed analytics check run is evidence for the controls it supports, counted as
     // reviewed when recorded and due again after CHECK_RUN_CYCLE_DAYS: a gate that keeps
     // passing keeps its controls evidenced.
@@ -82,7 +89,7 @@ pub async fn compute(state: &AppState) -> ApiResult<Readiness> {
         })
         .collect();
 
-    let soa = conformance::current_soa(state).await?;
+    let soa = conformance::current_soa_with(state, &evidence).await?;
     let control_inputs = soa
         .into_iter()
         .map(|row| ControlInput {
@@ -107,7 +114,7 @@ pub async fn compute(state: &AppState) -> ApiResult<Readiness> {
         })
         .collect();
     let framework = conformance::iso42001(catalog)?;
-    let clause_inputs = conformance::clauses(state)
+    let clause_inputs = conformance::clauses_with(state, &evidence)
         .await?
         .into_iter()
         .map(|clause| {
@@ -142,22 +149,12 @@ pub async fn compute(state: &AppState) -> ApiResult<Readiness> {
                 .unwrap_or_default(),
         })
         .collect();
-    let readiness = assess(&ReadinessInput {
+    Ok(assess(&ReadinessInput {
         today,
         controls: control_inputs,
         clauses: clause_inputs,
         applied_controls: applied,
-    });
-    state
-        .store()
-        .record_readiness(&ReadinessPoint {
-            day: format_date(today),
-            overall: readiness.score,
-            clauses: readiness.clauses.score,
-            annex_a: readiness.annex_a.score,
-        })
-        .await?;
-    Ok(readiness)
+    }))
 }
 
 /// The printable, self-contained readiness report.

@@ -141,7 +141,7 @@ pub async fn dashboard(State(state): State<AppState>, current: CurrentUser) -> A
         Vec::new()
     };
     let readiness = if current.can(Permission::ConformanceRead) {
-        Some(crate::readiness::compute(&state).await?)
+        Some(crate::readiness::current(&state).await?)
     } else {
         None
     };
