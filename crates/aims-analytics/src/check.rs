@@ -1026,9 +1026,14 @@ fn run_quality(
     let collect = collect_in(&first);
     // Sized up front: growing a table of millions of row hashes would briefly hold two.
     let mut total = QualityPartial::new(columns.len(), rules.len());
-    total
-        .row_hashes
-        .reserve(usize::try_from(data.rows_hint().unwrap_or(0)).unwrap_or(0));
+    let rows_hint = usize::try_from(data.rows_hint().unwrap_or(0)).unwrap_or(0);
+    total.row_hashes.reserve(rows_hint);
+    // The kept values too: merging copies into them, and they never grow by doubling.
+    for (agg, keep) in total.columns.iter_mut().zip(&collect) {
+        if *keep {
+            agg.values.reserve(rows_hint);
+        }
+    }
     let (mut partial, rows) = crate::stream::fold_batches_into(
         total,
         data.batches(&names)?,

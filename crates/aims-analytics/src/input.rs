@@ -101,8 +101,11 @@ impl DataSource {
             ),
             Format::Parquet => {
                 let file = File::open(path).map_err(io)?;
-                let builder = ParquetRecordBatchReaderBuilder::try_new(file)
-                    .map_err(|e| parquet_error(path, &e))?;
+                // Reading the footer can panic on corrupt files too (see `Guarded`).
+                let builder =
+                    std::panic::catch_unwind(|| ParquetRecordBatchReaderBuilder::try_new(file))
+                        .map_err(|_| corrupt_parquet(path))?
+                        .map_err(|e| parquet_error(path, &e))?;
                 let rows = builder.metadata().file_metadata().num_rows();
                 (
                     builder.schema().clone(),
@@ -322,19 +325,61 @@ impl DataSource {
                     path: path.clone(),
                     source,
                 })?;
-                let builder = ParquetRecordBatchReaderBuilder::try_new(file)
-                    .map_err(|e| parquet_error(&path, &e))?;
-                let mask = ProjectionMask::roots(builder.parquet_schema(), indices);
-                let reader = builder
-                    .with_projection(mask)
-                    .with_batch_size(self.input.batch_size)
-                    .build()
-                    .map_err(|e| parquet_error(&path, &e))?;
-                Ok(self.with_progress(Box::new(
-                    reader.map(move |r| r.map_err(|e| parquet_arrow_error(&path, &e))),
-                )))
+                let batch_size = self.input.batch_size;
+                let reader = std::panic::catch_unwind(|| {
+                    let builder = ParquetRecordBatchReaderBuilder::try_new(file)?;
+                    let mask = ProjectionMask::roots(builder.parquet_schema(), indices);
+                    builder
+                        .with_projection(mask)
+                        .with_batch_size(batch_size)
+                        .build()
+                })
+                .map_err(|_| corrupt_parquet(&path))?
+                .map_err(|e| parquet_error(&path, &e))?;
+                let mapped = reader.map({
+                    let path = path.clone();
+                    move |r| r.map_err(|e| parquet_arrow_error(&path, &e))
+                });
+                Ok(self.with_progress(Box::new(Guarded {
+                    inner: mapped,
+                    path,
+                    failed: false,
+                })))
             }
         }
+    }
+}
+
+/// The Parquet decoder panics on some corrupt files instead of returning an error. A
+/// corrupt upload must not take the server down, so a panic while decoding becomes a
+/// "corrupt file" error, and the iteration stops there.
+struct Guarded<I> {
+    inner: I,
+    path: PathBuf,
+    failed: bool,
+}
+
+impl<I: Iterator<Item = Result<RecordBatch>>> Iterator for Guarded<I> {
+    type Item = Result<RecordBatch>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.inner.next())) {
+            Ok(item) => item,
+            Err(_) => {
+                self.failed = true;
+                Some(Err(corrupt_parquet(&self.path)))
+            }
+        }
+    }
+}
+
+fn corrupt_parquet(path: &Path) -> Error {
+    Error::Parquet {
+        path: path.to_path_buf(),
+        message: "the file is corrupt: a data page could not be decoded".into(),
     }
 }
 

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use arrow::array::{Array, RecordBatch};
+use arrow::buffer::BooleanBuffer;
 use arrow::row::{RowConverter, SortField};
 use serde::{Deserialize, Serialize};
 
@@ -11,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::expr::Expr;
 use crate::num::{mean, pairwise_sum, quantile_sorted, sort_floats, std};
 use crate::stream::Partial;
-use crate::values::{Keys, column, format_number, to_f64};
+use crate::values::{Keys, bits, column, format_number, to_f64};
 
 /// How the pass treats a column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,58 +83,61 @@ impl QualityPartial {
                     continue;
                 }
                 let values = to_f64(column(batch, &spec.name)?, &spec.name)?;
-                agg.values
-                    .extend(values.iter().flatten().filter(|v| v.is_finite()));
+                match values.nulls().filter(|n| n.null_count() > 0) {
+                    None => agg
+                        .values
+                        .extend(values.values().iter().filter(|v| v.is_finite())),
+                    Some(_) => agg
+                        .values
+                        .extend(values.iter().flatten().filter(|v| v.is_finite())),
+                }
             }
             return Ok(());
         }
         self.rows += n as u64;
-        let mut row_missing = vec![false; n];
+        let mut row_missing = BooleanBuffer::new_unset(n);
         for ((spec, agg), keep) in columns.iter().zip(self.columns.iter_mut()).zip(collect) {
             let array = column(batch, &spec.name)?;
             match spec.kind {
                 QualityKind::Numeric | QualityKind::Temporal => {
                     let values = to_f64(array, &spec.name)?;
-                    // The nulls of the file's column, looked up once (not per row through the
-                    // trait object).
-                    let file_nulls = array.nulls().filter(|n| n.null_count() > 0);
-                    for (i, missing) in row_missing.iter_mut().enumerate() {
-                        if file_nulls.is_some_and(|n| n.is_null(i)) {
-                            agg.nulls += 1;
-                            *missing = true;
-                        } else if values.is_null(i) {
-                            // Present in the file but not a number: a type violation.
-                            agg.type_invalid += 1;
-                        } else {
-                            let v = values.value(i);
-                            if v.is_nan() {
-                                agg.nulls += 1;
-                                *missing = true;
-                            } else if v.is_infinite() {
-                                // Infinities are invalid values, kept out of the summary so the
-                                // statistics stay finite.
-                                agg.infinite += 1;
-                            } else {
-                                if spec.integer && v.fract() != 0.0 {
-                                    agg.type_invalid += 1;
-                                }
-                                if *keep {
-                                    agg.values.push(v);
-                                }
-                            }
+                    let numbers = values.values();
+                    // Bitmaps, 64 rows to a word, instead of a branch per row: a row null in the
+                    // file or NaN is missing, one present but not a number is a type violation,
+                    // an infinity is invalid (kept out of the summary so the statistics stay
+                    // finite) and a finite number is kept.
+                    let valid = |a: &dyn Array| match a.nulls().filter(|n| n.null_count() > 0) {
+                        Some(nulls) => nulls.inner().clone(),
+                        None => BooleanBuffer::new_set(n),
+                    };
+                    let in_file = valid(array);
+                    let is_number = &in_file & &valid(&values);
+                    let nan = &is_number & &bits(numbers, f64::is_nan);
+                    let kept = &is_number & &bits(numbers, f64::is_finite);
+                    let missing = &!&in_file | &nan;
+                    agg.nulls += missing.count_set_bits() as u64;
+                    agg.type_invalid +=
+                        (in_file.count_set_bits() - is_number.count_set_bits()) as u64;
+                    agg.infinite += (is_number.count_set_bits()
+                        - nan.count_set_bits()
+                        - kept.count_set_bits()) as u64;
+                    if spec.integer {
+                        agg.type_invalid +=
+                            (&kept & &bits(numbers, |v| v.fract() != 0.0)).count_set_bits() as u64;
+                    }
+                    if *keep {
+                        for (start, end) in kept.set_slices() {
+                            agg.values.extend_from_slice(&numbers[start..end]);
                         }
                     }
+                    row_missing = &row_missing | &missing;
                 }
                 QualityKind::Text => {
                     let keys = Keys::new(array, &spec.name)?;
                     let (local, nulls) = crate::values::count_keys(&keys);
                     agg.nulls += nulls;
                     if nulls > 0 {
-                        for (i, missing) in row_missing.iter_mut().enumerate() {
-                            if keys.is_missing(i) {
-                                *missing = true;
-                            }
-                        }
+                        row_missing = &row_missing | &keys.missing();
                     }
                     for (k, c) in local {
                         *agg.counts.entry(k).or_default() += c;
@@ -141,7 +145,7 @@ impl QualityPartial {
                 }
             }
         }
-        self.rows_with_missing += row_missing.iter().filter(|m| **m).count() as u64;
+        self.rows_with_missing += row_missing.count_set_bits() as u64;
         // Duplicate rows: every column feeds one word per row into two independent 64-bit lanes
         // (see [`row_hashes`]); equal rows (nulls equal to nulls, as pandas' duplicated()) give
         // equal hashes.
@@ -151,15 +155,9 @@ impl QualityPartial {
             .collect::<Result<_>>()?;
         row_hashes(&arrays, n, &mut self.new_hashes)?;
         for (rule, counts) in rules.iter().zip(self.rules.iter_mut()) {
-            let bound = rule.bind(batch)?;
-            for i in 0..n {
-                if let Some(pass) = rule.eval_row(&bound, i) {
-                    counts.0 += 1;
-                    if pass {
-                        counts.1 += 1;
-                    }
-                }
-            }
+            let verdicts = rule.evaluate(batch)?;
+            counts.0 += verdicts.applicable();
+            counts.1 += verdicts.passed();
         }
         Ok(())
     }
@@ -171,15 +169,21 @@ impl Partial for QualityPartial {
             self.columns
                 .resize(later.columns.len(), ColumnAgg::default());
         }
-        for (mine, theirs) in self.columns.iter_mut().zip(later.columns) {
-            mine.nulls += theirs.nulls;
-            mine.type_invalid += theirs.type_invalid;
-            mine.infinite += theirs.infinite;
-            mine.values.extend(theirs.values);
-            for (k, c) in theirs.counts {
-                *mine.counts.entry(k).or_default() += c;
-            }
-        }
+        // Column by column in parallel: the merge runs while the pool would otherwise wait, and
+        // copying millions of values is its largest part.
+        use rayon::prelude::*;
+        self.columns
+            .par_iter_mut()
+            .zip(later.columns.into_par_iter())
+            .for_each(|(mine, theirs)| {
+                mine.nulls += theirs.nulls;
+                mine.type_invalid += theirs.type_invalid;
+                mine.infinite += theirs.infinite;
+                mine.values.extend_from_slice(&theirs.values);
+                for (k, c) in theirs.counts {
+                    *mine.counts.entry(k).or_default() += c;
+                }
+            });
         self.row_hashes.append(&mut self.new_hashes);
         self.row_hashes.extend(later.row_hashes);
         self.row_hashes.extend(later.new_hashes);
@@ -210,66 +214,42 @@ impl QualityPartial {
 /// Appends one 128-bit hash per row of `arrays` (all `n` long) to `out`, column by column: each
 /// column contributes one word to each of two independent multiply-rotate lanes, so a false
 /// "duplicate" needs both 64-bit lanes to collide. A value's word is its bits for fixed-width
-/// types (floats by bit pattern, as arrow's row format compares them), the two halves of
-/// [`hash128`] of its bytes for text and binary, and of its arrow row-format bytes for any other
-/// type; a null is a fixed tag, so nulls equal nulls.
+/// types (floats by bit pattern, as arrow's row format compares them) and for text of at most 7
+/// bytes (its bytes and length packed in one word), the two halves of [`hash128`] of its bytes
+/// for longer text and binary, and of its arrow row-format bytes for any other type; a null is a
+/// fixed tag, so nulls equal nulls. Each column is one tight loop over the lanes.
 pub(crate) fn row_hashes(
     arrays: &[&arrow::array::ArrayRef],
     n: usize,
     out: &mut Vec<u128>,
 ) -> Result<()> {
     use arrow::array::AsArray;
+    use arrow::datatypes as dt;
     use arrow::datatypes::DataType as T;
-    const K1: u64 = 0x9E37_79B9_7F4A_7C15;
-    const K2: u64 = 0xC2B2_AE3D_27D4_EB4F;
-    const NULL_A: u64 = 0x6A09_E667_F3BC_C908;
-    const NULL_B: u64 = 0xBB67_AE85_84CA_A73B;
-    let mut a = vec![0x243F_6A88_85A3_08D3_u64 ^ arrays.len() as u64; n];
-    let mut b = vec![0x1319_8A2E_0370_7344_u64; n];
-    let mut mix = |i: usize, wa: u64, wb: u64| {
-        a[i] = (a[i] ^ wa).wrapping_mul(K1).rotate_left(31);
-        b[i] = (b[i] ^ wb).wrapping_mul(K2).rotate_left(27);
+    let mut lanes = Lanes {
+        a: vec![0x243F_6A88_85A3_08D3_u64 ^ arrays.len() as u64; n],
+        b: vec![0x1319_8A2E_0370_7344_u64; n],
     };
     macro_rules! fixed {
         ($array:expr, $t:ty, $bits:expr) => {{
             let typed = $array.as_primitive::<$t>();
-            let values = typed.values();
+            #[allow(clippy::redundant_closure_call)]
+            let words = typed.values().iter().map(|v| $bits(*v));
             match typed.nulls().filter(|nulls| nulls.null_count() > 0) {
-                None => {
-                    for (i, v) in values.iter().enumerate().take(n) {
-                        #[allow(clippy::redundant_closure_call)]
-                        let w: u64 = $bits(*v);
-                        mix(i, w, w);
-                    }
-                }
-                Some(nulls) => {
-                    for (i, v) in values.iter().enumerate().take(n) {
-                        if nulls.is_null(i) {
-                            mix(i, NULL_A, NULL_B);
-                        } else {
-                            #[allow(clippy::redundant_closure_call)]
-                            let w: u64 = $bits(*v);
-                            mix(i, w, w);
-                        }
-                    }
-                }
+                None => lanes.mix_words(words),
+                Some(nulls) => lanes.mix(
+                    words
+                        .zip(nulls.inner().iter())
+                        .map(|(w, valid)| valid.then_some((w, w))),
+                ),
             }
         }};
     }
-    macro_rules! bytes {
-        ($iter:expr) => {{
-            for (i, v) in $iter.enumerate().take(n) {
-                match v {
-                    None => mix(i, NULL_A, NULL_B),
-                    Some(bytes) => {
-                        let h = hash128(bytes);
-                        mix(i, (h >> 64) as u64, h as u64);
-                    }
-                }
-            }
-        }};
+    macro_rules! text {
+        ($iter:expr) => {
+            lanes.mix($iter.map(|v| v.map(text_words)))
+        };
     }
-    use arrow::datatypes as dt;
     for array in arrays {
         match array.data_type() {
             T::Float64 => fixed!(array, dt::Float64Type, |v: f64| v.to_bits()),
@@ -296,30 +276,27 @@ pub(crate) fn row_hashes(
             T::Timestamp(dt::TimeUnit::Nanosecond, _) => {
                 fixed!(array, dt::TimestampNanosecondType, |v: i64| v as u64)
             }
-            T::Utf8 => bytes!(
+            T::Utf8 => text!(
                 array
                     .as_string::<i32>()
                     .iter()
                     .map(|v| v.map(str::as_bytes))
             ),
-            T::LargeUtf8 => bytes!(
+            T::LargeUtf8 => text!(
                 array
                     .as_string::<i64>()
                     .iter()
                     .map(|v| v.map(str::as_bytes))
             ),
-            T::Utf8View => bytes!(array.as_string_view().iter().map(|v| v.map(str::as_bytes))),
-            T::Binary => bytes!(array.as_binary::<i32>().iter()),
-            T::LargeBinary => bytes!(array.as_binary::<i64>().iter()),
-            T::Boolean => {
-                let typed = array.as_boolean();
-                for (i, v) in typed.iter().enumerate().take(n) {
-                    match v {
-                        None => mix(i, NULL_A, NULL_B),
-                        Some(v) => mix(i, u64::from(v), u64::from(v)),
-                    }
-                }
-            }
+            T::Utf8View => text!(array.as_string_view().iter().map(|v| v.map(str::as_bytes))),
+            T::Binary => text!(array.as_binary::<i32>().iter()),
+            T::LargeBinary => text!(array.as_binary::<i64>().iter()),
+            T::Boolean => lanes.mix(
+                array
+                    .as_boolean()
+                    .iter()
+                    .map(|v| v.map(|v| (u64::from(v), u64::from(v)))),
+            ),
             other => {
                 // Any other type through arrow's row format, whose bytes are equal exactly when
                 // the values are.
@@ -328,10 +305,7 @@ pub(crate) fn row_hashes(
                 let rows = converter
                     .convert_columns(std::slice::from_ref(*array))
                     .map_err(|e| Error::Invalid(format!("cannot compare rows: {e}")))?;
-                for i in 0..n {
-                    let h = hash128(rows.row(i).as_ref());
-                    mix(i, (h >> 64) as u64, h as u64);
-                }
+                lanes.mix((0..n).map(|i| Some(hash_words(rows.row(i).as_ref()))));
             }
         }
     }
@@ -344,11 +318,67 @@ pub(crate) fn row_hashes(
     };
     out.reserve(n);
     out.extend(
-        a.iter()
-            .zip(&b)
+        lanes
+            .a
+            .iter()
+            .zip(&lanes.b)
             .map(|(x, y)| (u128::from(fmix(*x)) << 64) | u128::from(fmix(*y ^ x.rotate_left(17)))),
     );
     Ok(())
+}
+
+/// The two 64-bit lanes of the row hashes, one word per row each.
+struct Lanes {
+    a: Vec<u64>,
+    b: Vec<u64>,
+}
+
+impl Lanes {
+    const K1: u64 = 0x9E37_79B9_7F4A_7C15;
+    const K2: u64 = 0xC2B2_AE3D_27D4_EB4F;
+    const NULL_A: u64 = 0x6A09_E667_F3BC_C908;
+    const NULL_B: u64 = 0xBB67_AE85_84CA_A73B;
+
+    fn step(a: &mut u64, b: &mut u64, wa: u64, wb: u64) {
+        *a = (*a ^ wa).wrapping_mul(Self::K1).rotate_left(31);
+        *b = (*b ^ wb).wrapping_mul(Self::K2).rotate_left(27);
+    }
+
+    /// Mixes one word per row into both lanes (a column without nulls).
+    fn mix_words(&mut self, words: impl Iterator<Item = u64>) {
+        for ((a, b), w) in self.a.iter_mut().zip(self.b.iter_mut()).zip(words) {
+            Self::step(a, b, w, w);
+        }
+    }
+
+    /// Mixes one pair of words per row, or the null tag.
+    fn mix(&mut self, words: impl Iterator<Item = Option<(u64, u64)>>) {
+        for ((a, b), w) in self.a.iter_mut().zip(self.b.iter_mut()).zip(words) {
+            let (wa, wb) = w.unwrap_or((Self::NULL_A, Self::NULL_B));
+            Self::step(a, b, wa, wb);
+        }
+    }
+}
+
+/// The words a text or binary value feeds the lanes: up to 7 bytes are packed with their length
+/// into one word given to both lanes (exactly as a number, and never equal to a pair of distinct
+/// halves); longer values give the halves of their [`hash128`].
+fn text_words(bytes: &[u8]) -> (u64, u64) {
+    if bytes.len() < 8 {
+        let mut word = [0u8; 8];
+        word[..bytes.len()].copy_from_slice(bytes);
+        word[7] = bytes.len() as u8;
+        let w = u64::from_le_bytes(word);
+        (w, w)
+    } else {
+        hash_words(bytes)
+    }
+}
+
+/// The two halves of [`hash128`].
+fn hash_words(bytes: &[u8]) -> (u64, u64) {
+    let h = hash128(bytes);
+    ((h >> 64) as u64, h as u64)
 }
 
 /// A 128-bit hash of a row's bytes: two independent multiply-rotate lanes over 8-byte words,

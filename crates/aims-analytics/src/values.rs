@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
 };
+use arrow::buffer::{BooleanBuffer, Buffer};
 use arrow::datatypes::{DataType, Float64Type, Int64Type, TimeUnit};
 
 use crate::error::{Error, Result};
@@ -56,7 +57,7 @@ pub(crate) fn to_f64(array: &ArrayRef, name: &str) -> Result<Float64Array> {
             TimeUnit::Nanosecond => 1e9,
         };
         let ints = raw.as_primitive::<Int64Type>();
-        return Ok(ints.iter().map(|v| v.map(|x| x as f64 / divisor)).collect());
+        return Ok(ints.unary::<_, Float64Type>(|x| x as f64 / divisor));
     }
     if matches!(data_type, DataType::Date32 | DataType::Date64) {
         let as_ts = cast(array, &DataType::Timestamp(TimeUnit::Second, None), name)?;
@@ -124,13 +125,17 @@ impl Keys {
         }
     }
 
-    /// Whether row `i` is null (or NaN).
-    pub(crate) fn is_missing(&self, i: usize) -> bool {
+    /// Rows that are null (or NaN), as a bitmap.
+    pub(crate) fn missing(&self) -> BooleanBuffer {
+        let nulls = |a: &dyn Array| match a.nulls() {
+            Some(nulls) => !nulls.inner(),
+            None => BooleanBuffer::new_unset(a.len()),
+        };
         match self {
-            Keys::Text(a) => a.is_null(i),
-            Keys::Int(a) => a.is_null(i),
-            Keys::Float(a) => a.is_null(i) || a.value(i).is_nan(),
-            Keys::Bool(a) => a.is_null(i),
+            Keys::Text(a) => nulls(a),
+            Keys::Int(a) => nulls(a),
+            Keys::Float(a) => &nulls(a) | &bits(a.values(), f64::is_nan),
+            Keys::Bool(a) => nulls(a),
         }
     }
 
@@ -151,6 +156,20 @@ impl Keys {
                 .then(|| Cow::Borrowed(if a.value(i) { "true" } else { "false" })),
         }
     }
+}
+
+/// One bit per value, `f(x)`, packed 64 to a word (the loop over a chunk vectorises).
+pub(crate) fn bits<T: Copy>(xs: &[T], f: impl Fn(T) -> bool) -> BooleanBuffer {
+    let words: Vec<u64> = xs
+        .chunks(64)
+        .map(|chunk| {
+            chunk
+                .iter()
+                .enumerate()
+                .fold(0u64, |w, (j, x)| w | (u64::from(f(*x)) << j))
+        })
+        .collect();
+    BooleanBuffer::new(Buffer::from_vec(words), 0, xs.len())
 }
 
 /// A fast non-cryptographic hasher (multiply-rotate over 8-byte words, after rustc's FxHash) for
@@ -202,13 +221,22 @@ pub(crate) fn count_keys(keys: &Keys) -> (std::collections::HashMap<String, u64>
     let mut nulls = 0u64;
     match keys {
         Keys::Int(a) => {
+            // Few distinct values (codes, flags, terms) are counted in a short list first.
+            let mut few = FewCounts::default();
             let mut counts: FastMap<i64, u64> = FastMap::default();
             for v in a.iter() {
                 match v {
+                    Some(x) if counts.is_empty() => {
+                        if !few.add(x, |k| *k == x) {
+                            counts.extend(few.drain());
+                            counts.insert(x, 1);
+                        }
+                    }
                     Some(x) => *counts.entry(x).or_default() += 1,
                     None => nulls += 1,
                 }
             }
+            out.extend(few.drain().map(|(k, c)| (k.to_string(), c)));
             out.extend(counts.into_iter().map(|(k, c)| (k.to_string(), c)));
         }
         Keys::Float(a) => {
@@ -246,19 +274,22 @@ pub(crate) fn count_keys(keys: &Keys) -> (std::collections::HashMap<String, u64>
             }
         }
         Keys::Text(a) => {
-            // Categories are usually few: count them in a short list compared byte-wise, and
-            // move to a hash map only when the list grows past a few dozen.
-            let mut few: Vec<(&str, u64)> = Vec::new();
+            // Categories are usually few: count them in a short list, each compared by its
+            // length and first 8 bytes as one word (and by its bytes only when longer), and move
+            // to a hash map only when the list grows past a few dozen.
+            let mut few = FewCounts::default();
             let mut counts: FastMap<&str, u64> = FastMap::default();
-            for v in a.iter() {
+            let data = a.value_data();
+            for (i, v) in a.iter().enumerate() {
                 match v {
                     Some(s) if counts.is_empty() => {
-                        if let Some(slot) = few.iter().position(|(k, _)| *k == s) {
-                            few[slot].1 += 1;
-                        } else if few.len() < 32 {
-                            few.push((s, 1));
-                        } else {
-                            counts.extend(few.drain(..));
+                        let start = a.value_offsets().get(i).map_or(0, |o| *o as usize);
+                        let key = (prefix_word(data, start, s.len()), s);
+                        let found = few.add(key, |(w, k)| {
+                            *w == key.0 && k.len() == s.len() && (s.len() <= 8 || *k == s)
+                        });
+                        if !found {
+                            counts.extend(few.drain().map(|((_, k), c)| (k, c)));
                             counts.insert(s, 1);
                         }
                     }
@@ -266,11 +297,65 @@ pub(crate) fn count_keys(keys: &Keys) -> (std::collections::HashMap<String, u64>
                     None => nulls += 1,
                 }
             }
-            out.extend(few.into_iter().map(|(k, c)| (k.to_owned(), c)));
+            out.extend(few.drain().map(|((_, k), c)| (k.to_owned(), c)));
             out.extend(counts.into_iter().map(|(k, c)| (k.to_owned(), c)));
         }
     }
     (out, nulls)
+}
+
+/// Counts of a few distinct keys in a short list, scanned linearly: faster than hashing while
+/// the list stays within a cache line or two.
+struct FewCounts<K> {
+    keys: Vec<(K, u64)>,
+}
+
+impl<K> Default for FewCounts<K> {
+    fn default() -> Self {
+        Self { keys: Vec::new() }
+    }
+}
+
+impl<K> FewCounts<K> {
+    const MAX: usize = 32;
+
+    /// Counts `key` (found by `same`); false when the list is full and `key` is new.
+    fn add(&mut self, key: K, same: impl Fn(&K) -> bool) -> bool {
+        if let Some(slot) = self.keys.iter_mut().find(|(k, _)| same(k)) {
+            slot.1 += 1;
+            true
+        } else if self.keys.len() < Self::MAX {
+            self.keys.push((key, 1));
+            true
+        } else {
+            false
+        }
+    }
+
+    fn drain(&mut self) -> impl Iterator<Item = (K, u64)> + '_ {
+        self.keys.drain(..)
+    }
+}
+
+/// The first `len.min(8)` bytes of `data` from `start` as a little-endian word, zero above: one
+/// unaligned load where 8 bytes are readable, which is everywhere but the buffer's end.
+fn prefix_word(data: &[u8], start: usize, len: usize) -> u64 {
+    let mut word = [0u8; 8];
+    match data.get(start..start + 8) {
+        Some(bytes) => word.copy_from_slice(bytes),
+        None => {
+            let end = data.len().min(start + 8);
+            if let Some(bytes) = data.get(start..end) {
+                word[..bytes.len()].copy_from_slice(bytes);
+            }
+        }
+    }
+    let w = u64::from_le_bytes(word);
+    if len >= 8 {
+        w
+    } else {
+        w & ((1u64 << (8 * len)) - 1)
+    }
 }
 
 /// Formats a number the way keys and reports show it: whole numbers without a fraction.
