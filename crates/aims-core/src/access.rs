@@ -30,6 +30,11 @@ vocabulary! {
         ConformanceWrite => ("conformance_write", "Edit applied controls, SoA rows and clause records"),
         SoaApprove => ("soa_approve", "Approve the Statement of Applicability"),
         UserAdmin => ("user_admin", "Manage users and their tokens"),
+        /// Approve or reject change requests; the governance policy says which roles count
+        /// for which transition.
+        GovernanceDecide => ("governance_decide", "Decide on lifecycle change requests"),
+        WaiverGrant => ("waiver_grant", "Grant time-limited waivers of stage gates"),
+        PolicyAdmin => ("policy_admin", "Edit the governance policy"),
     }
 }
 
@@ -40,7 +45,7 @@ impl Role {
         match self {
             // Approving the SoA is a governance decision (clause 6.1.3), not an IT one:
             // administrators run the system but do not approve its content.
-            Role::Admin => !matches!(permission, P::SoaApprove),
+            Role::Admin => !matches!(permission, P::SoaApprove | P::WaiverGrant | P::PolicyAdmin),
             Role::GovernanceLead => !matches!(permission, P::UserAdmin),
             Role::RiskOwner | Role::MlEngineer => matches!(
                 permission,
@@ -50,6 +55,7 @@ impl Role {
                     | P::LedgerRead
                     | P::ConformanceRead
                     | P::ConformanceWrite
+                    | P::GovernanceDecide
             ),
             Role::Auditor | Role::ExternalAuditor => matches!(
                 permission,
@@ -72,6 +78,9 @@ impl Role {
                     | Permission::UserAdmin
                     | Permission::ConformanceWrite
                     | Permission::SoaApprove
+                    | Permission::GovernanceDecide
+                    | Permission::WaiverGrant
+                    | Permission::PolicyAdmin
             ) && self.allows(*permission)
         })
     }
@@ -84,10 +93,11 @@ mod tests {
     #[test]
     fn admin_has_everything_but_approval_and_viewer_only_reads() {
         for permission in Permission::ALL {
-            assert_eq!(
-                Role::Admin.allows(*permission),
-                *permission != Permission::SoaApprove
+            let governance_only = matches!(
+                permission,
+                Permission::SoaApprove | Permission::WaiverGrant | Permission::PolicyAdmin
             );
+            assert_eq!(Role::Admin.allows(*permission), !governance_only);
         }
         assert!(Role::Viewer.allows(Permission::SystemRead));
         assert!(!Role::Viewer.allows(Permission::LedgerRead));

@@ -10,6 +10,8 @@ pub mod ai_system;
 pub mod control;
 pub mod error;
 pub mod evidence;
+pub mod governance;
+pub mod inventory;
 pub mod readiness;
 pub mod risk;
 pub mod soa;

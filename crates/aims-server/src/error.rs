@@ -115,6 +115,9 @@ impl From<StoreError> for ApiError {
                 api.field = field;
                 api
             }
+            StoreError::Forbidden { code, ref message } => {
+                ApiError::new(StatusCode::FORBIDDEN, code, message.clone())
+            }
             StoreError::StaleVersion { .. } => {
                 ApiError::new(StatusCode::CONFLICT, "stale_version", error.to_string())
                     .with_field("version")

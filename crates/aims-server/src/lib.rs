@@ -8,10 +8,13 @@ pub mod checks;
 mod clock;
 mod config;
 pub mod conformance;
+pub mod cyclonedx;
 mod error;
 pub mod evidence;
 pub mod export;
+pub mod inventory;
 mod json;
+pub mod lineage;
 mod middleware;
 mod openapi;
 pub mod readiness;
@@ -65,6 +68,15 @@ async fn publish_checkpoints(state: AppState) {
         let now = state.clock().now();
         if let Err(error) = state.store().publish_checkpoint(now).await {
             tracing::debug!(%error, "no checkpoint published");
+        }
+        // Escalate overdue change requests and expire waivers in the same rhythm.
+        let ctx = aims_store::WriteCtx::new(aims_store::Actor::System("sweep"), now);
+        match state.store().governance_sweep(&ctx).await {
+            Ok(report) if !report.escalated.is_empty() || !report.waivers_expired.is_empty() => {
+                tracing::info!(escalated = ?report.escalated, waivers_expired = report.waivers_expired.len(), "governance sweep");
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "governance sweep failed"),
         }
     }
 }

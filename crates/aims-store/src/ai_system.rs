@@ -111,7 +111,7 @@ fn from_row(row: &AnyRow) -> Result<AiSystem, StoreError> {
 }
 
 /// Escapes `%`, `_` and `\` so user text in a LIKE pattern matches only itself.
-fn like_pattern(text: &str) -> String {
+pub(crate) fn like_pattern(text: &str) -> String {
     let escaped = text
         .to_lowercase()
         .replace('\\', "\\\\")
@@ -222,6 +222,17 @@ impl Store {
         let mut tx = self.begin_write(ctx).await?;
         let current = tx.ai_system_for_update(id).await?;
         check_version(&current, patch.version)?;
+        if patch
+            .lifecycle_stage
+            .is_some_and(|stage| stage != current.fields.lifecycle_stage)
+        {
+            // The life cycle has gates and approvals (A.6.2.5): a plain edit would bypass them.
+            return Err(ValidationErrors::single(
+                "lifecycle_stage",
+                "changes only through a change request, so that its gates and approvals apply",
+            )
+            .into());
+        }
         let fields = current.fields.clone().patched(patch).validated()?;
         let updated = tx
             .save_ai_system(AiSystem { fields, ..current }, "ai_system.updated")
@@ -382,7 +393,7 @@ impl WriteTx<'_> {
         Ok(system)
     }
 
-    async fn ai_system_for_update(&mut self, id: Uuid) -> Result<AiSystem, StoreError> {
+    pub(crate) async fn ai_system_for_update(&mut self, id: Uuid) -> Result<AiSystem, StoreError> {
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM ai_systems WHERE id = $1"))
             .bind(id.to_string())
             .fetch_optional(&mut *self.tx)
@@ -413,7 +424,7 @@ impl WriteTx<'_> {
     }
 
     /// Writes a changed system with the next version and records the change.
-    async fn save_ai_system(
+    pub(crate) async fn save_ai_system(
         &mut self,
         system: AiSystem,
         action: &str,

@@ -22,6 +22,10 @@ pub enum StoreError {
         expected: i64,
         actual: i64,
     },
+    /// The caller may not do this, whatever their route permission says (segregation of
+    /// duties, a role the policy does not name).
+    #[error("{message}")]
+    Forbidden { code: &'static str, message: String },
     #[error("the database is unavailable: {0}")]
     Unavailable(sqlx::Error),
     #[error("database error: {0}")]

@@ -465,6 +465,8 @@ impl Store {
             .chain(self.conformance_states().await?)
             .chain(self.evidence_states().await?)
             .chain(self.check_run_states().await?)
+            .chain(self.inventory_states().await?)
+            .chain(self.governance_states().await?)
         {
             states.push((key, state_hash(&state)?));
         }

@@ -13,6 +13,8 @@ mod db;
 mod error;
 mod evidence;
 mod files;
+mod governance;
+mod inventory;
 mod ledger;
 mod migrate;
 mod password;
@@ -25,6 +27,11 @@ pub use db::{Backend, Store, StoreOptions, redact_url as redact};
 pub use error::StoreError;
 pub use evidence::EvidenceFilter;
 pub use files::FileStore;
+pub use governance::{
+    ChangeRequest, Conflict, Decider, DecisionRecord, GateStatus, NewWaiver, SweepReport,
+    SystemClassification, TransitionCheck, Waiver,
+};
+pub use inventory::{InventoryItem, InventoryPage, ItemFilter, LineageEvent, Link, NewLink};
 pub use ledger::{Actor, HistoryEntry, LedgerHead, VerifyProblem, VerifyReport, WriteCtx, WriteTx};
 pub use password::{hash_password, verify_password};
 pub use soa::{
@@ -55,6 +62,21 @@ pub(crate) const TRACKED_ENTITIES: &[&str] = &[
     "evidence",
     "custom_framework",
     "check_run",
+    "model",
+    "model_version",
+    "dataset",
+    "dataset_version",
+    "vendor",
+    "enterprise_system",
+    "business_unit",
+    "governance_body",
+    "raci",
+    "inventory_link",
+    "governance_policy",
+    "system_classification",
+    "change_request",
+    "gate_waiver",
+    "lineage_event",
 ];
 
 #[cfg(feature = "testing")]

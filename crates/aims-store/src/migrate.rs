@@ -47,6 +47,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_check_runs.sql"),
         postgres: include_str!("../migrations/postgres/0005_check_runs.sql"),
     },
+    Migration {
+        version: 6,
+        name: "inventory and governance",
+        sqlite: include_str!("../migrations/sqlite/0006_inventory_governance.sql"),
+        postgres: include_str!("../migrations/postgres/0006_inventory_governance.sql"),
+    },
 ];
 
 impl Migration {

@@ -25,9 +25,10 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, default_value = "table", value_parser = ["table", "json", "html"])]
     pub format: String,
-    /// Record the run as evidence about this AI system (name or id), with the SHA-256 of
-    /// every input, in the configured data directory or database.
-    #[arg(long, value_name = "SYSTEM")]
+    /// Record the run as evidence about an AI system (name or id), a model version
+    /// (`model_version:<id>`) or a dataset version (`dataset_version:<id>`), with the
+    /// SHA-256 of every input, in the configured data directory or database.
+    #[arg(long, value_name = "SUBJECT")]
     pub record_for: Option<String>,
     /// With --record-for: the Annex A controls it supports (default: those of its kind).
     #[arg(long = "control", requires = "record_for")]
@@ -121,7 +122,17 @@ pub async fn run_and_record(app: &crate::app::App, args: CheckArgs) -> Result<Ex
         return Ok(code);
     };
     let store = app.write_store().await?;
-    let system = crate::cmd_system::resolve(&store, system).await?;
+    let (subject_type, subject_id, subject_name) =
+        match aims_core::inventory::graph::NodeRef::parse(system) {
+            Ok(node) if node.kind != aims_core::inventory::Kind::AiSystem => {
+                let item = store.get_item(node.kind, node.id).await?;
+                (node.kind.code().to_owned(), node.id, item.display_name())
+            }
+            _ => {
+                let system = crate::cmd_system::resolve(&store, system).await?;
+                ("ai_system".to_owned(), system.id, system.fields.name)
+            }
+        };
     let config = aims_server::ServerConfig::default();
     let state = aims_server::AppState::new(
         store,
@@ -137,8 +148,8 @@ pub async fn run_and_record(app: &crate::app::App, args: CheckArgs) -> Result<Ex
     }
     let submission = aims_server::api_checks::CheckSubmission {
         report: serde_json::to_value(&report)?,
-        subject_type: "ai_system".into(),
-        subject_id: system.id.to_string(),
+        subject_type,
+        subject_id: subject_id.to_string(),
         controls: args.controls.clone(),
         inputs,
     };
@@ -148,7 +159,7 @@ pub async fn run_and_record(app: &crate::app::App, args: CheckArgs) -> Result<Ex
     eprintln!(
         "Recorded run {} as evidence about `{}` for {}",
         run.id,
-        system.fields.name,
+        subject_name,
         run.run.controls.join(", ")
     );
     Ok(code)

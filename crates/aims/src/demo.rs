@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use aims_core::access::Role;
 use aims_core::ai_system::{
-    AiSystemFields, AiSystemPatch, AutonomyLevel, HumanOversight, LifecycleStage, OrgRole,
+    AiSystemFields, AutonomyLevel, HumanOversight, LifecycleStage, OrgRole,
 };
 use aims_core::user::NewUser;
 use aims_store::{Actor, Store, WriteCtx};
@@ -44,8 +44,8 @@ struct DemoSystem {
     oversight: HumanOversight,
     context: &'static str,
     subjects: &'static str,
-    /// The stages it went through, ending where it is now.
-    path: &'static [LifecycleStage],
+    /// Where it stands today.
+    stage: LifecycleStage,
 }
 
 const SYSTEMS: &[DemoSystem] = &[
@@ -61,12 +61,8 @@ const SYSTEMS: &[DemoSystem] = &[
         oversight: HumanOversight::HumanInTheLoop,
         context: "Online and branch loan applications in the EU; about 40,000 decisions a month.",
         subjects: "loan applicants",
-        path: &[
-            LifecycleStage::Design,
-            LifecycleStage::Development,
-            LifecycleStage::Validation,
-            LifecycleStage::Deployed,
-        ],
+        // Validated and waiting for the deployment decision, so a visitor can ask for it.
+        stage: LifecycleStage::Validation,
     },
     DemoSystem {
         name: "CV screening assistant",
@@ -80,7 +76,7 @@ const SYSTEMS: &[DemoSystem] = &[
         oversight: HumanOversight::HumanInTheLoop,
         context: "Vendor SaaS configured by HR; all EU vacancies.",
         subjects: "job applicants",
-        path: &[LifecycleStage::Design, LifecycleStage::Validation],
+        stage: LifecycleStage::Validation,
     },
     DemoSystem {
         name: "Customer service chatbot",
@@ -94,7 +90,7 @@ const SYSTEMS: &[DemoSystem] = &[
         oversight: HumanOversight::HumanOnTheLoop,
         context: "Built on a third-party large language model; conversations are logged and sampled weekly.",
         subjects: "customers",
-        path: &[LifecycleStage::Development, LifecycleStage::Deployed],
+        stage: LifecycleStage::Deployed,
     },
     DemoSystem {
         name: "Card fraud detector",
@@ -108,11 +104,7 @@ const SYSTEMS: &[DemoSystem] = &[
         oversight: HumanOversight::HumanOnTheLoop,
         context: "All card transactions; analysts review blocked transactions daily.",
         subjects: "card holders",
-        path: &[
-            LifecycleStage::Development,
-            LifecycleStage::Validation,
-            LifecycleStage::Deployed,
-        ],
+        stage: LifecycleStage::Deployed,
     },
     DemoSystem {
         name: "Contract clause summariser",
@@ -126,7 +118,7 @@ const SYSTEMS: &[DemoSystem] = &[
         oversight: HumanOversight::HumanInTheLoop,
         context: "Proof of concept with a hosted model.",
         subjects: "suppliers' staff named in contracts",
-        path: &[LifecycleStage::Idea],
+        stage: LifecycleStage::Idea,
     },
 ];
 
@@ -158,7 +150,7 @@ pub async fn seed(store: &Store, start: OffsetDateTime) -> Result<()> {
     };
     for (index, demo) in SYSTEMS.iter().enumerate() {
         now += Duration::days(3);
-        let first_stage = demo.path.first().copied().unwrap_or(LifecycleStage::Idea);
+        let stage = demo.stage;
         let last_review = (now - Duration::days(20)).date();
         // One system is overdue for review, so the dashboard has something to show.
         let next_review = if index == 3 {
@@ -173,7 +165,8 @@ pub async fn seed(store: &Store, start: OffsetDateTime) -> Result<()> {
             foreseeable_misuse: demo.misuse.into(),
             owner: demo.owner.into(),
             business_unit: demo.unit.into(),
-            lifecycle_stage: first_stage,
+            // Registered where they stand today; later moves go through change requests.
+            lifecycle_stage: stage,
             org_role: demo.role,
             autonomy_level: demo.autonomy,
             human_oversight: demo.oversight,
@@ -183,23 +176,7 @@ pub async fn seed(store: &Store, start: OffsetDateTime) -> Result<()> {
             next_review: aims_core::timefmt::format_date(next_review),
         };
         let engineer = WriteCtx::new(by_role(Role::MlEngineer), now);
-        let mut system = store.create_ai_system(&engineer, fields).await?;
-        for stage in demo.path.iter().skip(1) {
-            now += Duration::days(9);
-            let actor = if *stage == LifecycleStage::Deployed {
-                by_role(Role::GovernanceLead)
-            } else {
-                by_role(Role::MlEngineer)
-            };
-            let patch = AiSystemPatch {
-                version: system.version,
-                lifecycle_stage: Some(*stage),
-                ..AiSystemPatch::default()
-            };
-            system = store
-                .update_ai_system(&WriteCtx::new(actor, now), system.id, patch)
-                .await?;
-        }
+        store.create_ai_system(&engineer, fields).await?;
     }
     let retired = AiSystemFields {
         name: "Branch footfall forecaster".into(),
@@ -222,6 +199,7 @@ pub async fn seed(store: &Store, start: OffsetDateTime) -> Result<()> {
         &by_role(Role::RiskOwner),
     )
     .await?;
+    crate::demo_inventory::seed(store, start, &people).await?;
     store.publish_checkpoint(start).await?;
     Ok(())
 }

@@ -4,12 +4,15 @@
 mod app;
 mod cmd_check;
 mod cmd_conformance;
+mod cmd_inventory;
 mod cmd_ledger;
 mod cmd_system;
 mod cmd_user;
 mod config;
 mod demo;
+mod demo_inventory;
 mod init;
+mod mlflow;
 mod output;
 mod serve;
 
@@ -82,8 +85,44 @@ enum Command {
     /// Check a data set (quality, fairness, drift, performance, privacy) against a spec;
     /// exits 1 when a threshold fails, so it can gate a pipeline.
     Check(cmd_check::CheckArgs),
+    /// Models, datasets, vendors, the organisation and enterprise systems.
+    #[command(subcommand)]
+    Inventory(cmd_inventory::InventoryCommand),
+    /// Register data files as dataset versions (fingerprint, rows, schema).
+    #[command(subcommand)]
+    Dataset(cmd_inventory::DatasetCommand),
+    /// Link AI systems to the models, data, vendors and enterprise systems they use.
+    #[command(subcommand)]
+    Link(cmd_inventory::LinkCommand),
+    /// The dependency graph: what a record depends on, or what depends on it.
+    Graph(cmd_inventory::GraphArgs),
+    /// Lifecycle change requests: gates, requests, approvals.
+    #[command(subcommand)]
+    Change(cmd_inventory::ChangeCommand),
+    /// Time-limited waivers of stage gates.
+    #[command(subcommand)]
+    Waiver(cmd_inventory::WaiverCommand),
+    /// The governance policy, impact classification and the escalation sweep.
+    #[command(subcommand)]
+    Governance(cmd_inventory::GovernanceCommand),
+    /// Import models and versions from other registries.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Print the OpenAPI document of the JSON API.
     Openapi,
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportCommand {
+    /// Import registered models and their versions from an MLflow tracking server (2.x).
+    Mlflow {
+        /// The tracking server's base URL, such as http://mlflow.internal:5000.
+        #[arg(long, env = "MLFLOW_TRACKING_URI")]
+        url: String,
+        /// A bearer token (Databricks, or an auth proxy in front of MLflow).
+        #[arg(long, env = "MLFLOW_TRACKING_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -142,6 +181,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Evidence(command) => cmd_conformance::evidence(&app, *command).await,
         Command::Gap(command) => cmd_conformance::gap(&app, command).await,
         Command::Check(args) => cmd_check::run_and_record(&app, args).await,
+        Command::Inventory(command) => cmd_inventory::inventory(&app, command).await,
+        Command::Dataset(command) => cmd_inventory::dataset(&app, command).await,
+        Command::Link(command) => cmd_inventory::link(&app, command).await,
+        Command::Graph(args) => cmd_inventory::graph(&app, args).await,
+        Command::Change(command) => cmd_inventory::change(&app, command).await,
+        Command::Waiver(command) => cmd_inventory::waiver(&app, command).await,
+        Command::Governance(command) => cmd_inventory::governance(&app, command).await,
+        Command::Import(ImportCommand::Mlflow { url, token }) => {
+            let store = app.write_store().await?;
+            let report = mlflow::run(&store, &app.cli_ctx(), &url, token.as_deref()).await?;
+            output::emit(app.json, &report, |r| println!("{r}"))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Openapi => Ok(ExitCode::SUCCESS),
     }
 }

@@ -25,9 +25,9 @@ pub struct CheckSubmission {
     /// The report as `aims check --format json` writes it.
     #[schema(value_type = Object)]
     pub report: serde_json::Value,
-    /// What the run is evidence about (`ai_system`).
+    /// What the run is evidence about: `ai_system`, `model_version` or `dataset_version`.
     pub subject_type: String,
-    /// The AI system's id.
+    /// Its id.
     pub subject_id: String,
     /// The Annex A controls it supports; by default those of its kind.
     #[serde(default)]
@@ -44,30 +44,37 @@ pub async fn record(
     ctx: &aims_store::WriteCtx,
     submission: CheckSubmission,
 ) -> ApiResult<CheckRun> {
-    if submission.subject_type != "ai_system" {
-        return Err(ApiError::new(
+    let kind = match aims_core::inventory::Kind::parse(&submission.subject_type) {
+        Ok(
+            kind @ (aims_core::inventory::Kind::AiSystem
+            | aims_core::inventory::Kind::ModelVersion
+            | aims_core::inventory::Kind::DatasetVersion),
+        ) => kind,
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_field",
+                "subject_type: must be ai_system, model_version or dataset_version",
+            )
+            .with_field("subject_type"));
+        }
+    };
+    let unknown = || {
+        ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_field",
-            "subject_type: only `ai_system` for now",
+            format!("subject_id: no {} has this id", kind.label()),
         )
-        .with_field("subject_type"));
+        .with_field("subject_id")
+    };
+    let system = parse_id(&submission.subject_id).map_err(|_| unknown())?;
+    let exists = match kind {
+        aims_core::inventory::Kind::AiSystem => state.store().get_ai_system(system).await.is_ok(),
+        kind => state.store().get_item(kind, system).await.is_ok(),
+    };
+    if !exists {
+        return Err(unknown());
     }
-    let system = parse_id(&submission.subject_id).map_err(|_| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_field",
-            "subject_id: not an AI system id",
-        )
-        .with_field("subject_id")
-    })?;
-    state.store().get_ai_system(system).await.map_err(|_| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_field",
-            "subject_id: no AI system has this id",
-        )
-        .with_field("subject_id")
-    })?;
     let field = |name: &str| submission.report.get(name).cloned();
     let kind = field("kind")
         .and_then(|k| k.as_str().map(str::to_owned))

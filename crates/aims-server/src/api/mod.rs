@@ -4,6 +4,8 @@
 pub mod checks;
 pub mod conformance;
 pub mod evidence;
+pub mod governance;
+pub mod inventory;
 pub mod ledger;
 pub mod ops;
 pub mod readiness;

@@ -6,7 +6,9 @@ pub mod assets;
 pub mod checks;
 pub mod conformance;
 pub mod evidence;
+pub mod governance;
 pub mod history;
+pub mod inventory;
 pub mod ledger;
 pub mod readiness;
 pub mod session;
@@ -71,7 +73,20 @@ pub(crate) fn templates() -> Environment<'static> {
         "readiness/crosswalk.html",
         "checks/list.html",
         "checks/show.html",
-        "checks/history.html"
+        "checks/history.html",
+        "inventory/overview.html",
+        "inventory/list.html",
+        "inventory/form.html",
+        "inventory/show.html",
+        "inventory/graph.html",
+        "inventory/graph_part.html",
+        "governance/classify.html",
+        "governance/system.html",
+        "governance/transitions.html",
+        "governance/changes.html",
+        "governance/change.html",
+        "governance/waivers.html",
+        "governance/my_work.html"
     );
     env
 }

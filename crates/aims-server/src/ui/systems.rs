@@ -243,6 +243,7 @@ pub async fn create(
 #[derive(Debug, Default, Deserialize)]
 struct ShowQuery {
     notice: Option<String>,
+    error: Option<String>,
 }
 
 /// One system with its history from the ledger.
@@ -271,11 +272,12 @@ pub async fn show(
         .store()
         .list_check_runs(Some(("ai_system", &id.to_string())), 20)
         .await?;
+    let gov = crate::ui::governance::system_governance(&state, id).await?;
     render(
         &state,
         "systems/show.html",
         Some(&current),
-        context! { nav => "systems", system, labels, history, runs, notice => query.notice },
+        context! { nav => "systems", system, labels, history, runs, gov, notice => query.notice, error => query.error },
     )
 }
 

@@ -8,6 +8,8 @@ mod bad_input;
 mod checks;
 mod conformance;
 mod evidence;
+mod governance;
+mod interchange;
 mod outage;
 mod pages;
 mod roles;

@@ -22,6 +22,9 @@ async fn concrete_path(app: &TestApp, path: &str, system_id: &str, token_id: &st
         system_id.to_owned()
     };
     path.replace("{id}", &id)
+        .replace("{kind}", "model")
+        .replace("{subject}", "ai_system")
+        .replace("{action}", "withdraw")
         .replace("{seq}", "0")
         .replace("{file}", "aims.css")
 }

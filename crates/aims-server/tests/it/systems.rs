@@ -19,7 +19,11 @@ both_backends! {
         assert_eq!(reply.status, StatusCode::OK);
         assert_eq!(reply.json()["name"], "Credit scoring");
 
-        let patch = json!({"version": 1, "lifecycle_stage": "deployed", "owner": "Lending"});
+        // The stage is not an edit: it moves through change requests.
+        let refused = json!({"version": 1, "lifecycle_stage": "deployed"});
+        let reply = app.json(Method::PATCH, &format!("/api/v1/systems/{id}"), Role::RiskOwner, &refused).await;
+        assert_eq!((reply.status, reply.json()["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("lifecycle_stage")));
+        let patch = json!({"version": 1, "owner": "Lending"});
         let reply = app.json(Method::PATCH, &format!("/api/v1/systems/{id}"), Role::RiskOwner, &patch).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
         assert_eq!(reply.json()["version"], 2);

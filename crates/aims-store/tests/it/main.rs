@@ -5,5 +5,7 @@ mod support;
 
 mod ai_systems;
 mod concurrency;
+mod governance;
+mod inventory;
 mod ledger;
 mod users;

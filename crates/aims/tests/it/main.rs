@@ -5,5 +5,6 @@
 mod check;
 mod cli;
 mod conformance;
+mod mlflow;
 mod server;
 mod support;
