@@ -183,3 +183,108 @@ test("a person registers an AI system in the browser (PostgreSQL)", { skip: !pro
     rmSync(install.dir, { recursive: true, force: true });
   }
 });
+
+/** Signs in on `page` as a demo user. */
+async function signIn(page, base, username) {
+  await page.context().clearCookies();
+  await page.goto(`${base}/login`);
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill("aims-demo-password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(`${base}/`);
+}
+
+test("an ML engineer registers a model version and asks to deploy a high-risk system; two leads approve", async () => {
+  const base = await serve(["--demo"]);
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  try {
+    const page = await browser.newPage();
+    const problems = [];
+    page.on("pageerror", (error) => problems.push(error.message));
+
+    // Maya registers credit-pd v4, trained on a registered dataset version.
+    await signIn(page, base, "maya");
+    await page.getByRole("link", { name: "Inventory" }).click();
+    await page.getByRole("link", { name: /^Models/ }).click();
+    await page.getByRole("link", { name: "credit-pd" }).click();
+    await page.getByRole("link", { name: "New version" }).click();
+    await page.getByLabel("Version").fill("4");
+    await page.getByLabel("Training data").selectOption({ label: "Credit training set v2026-10" });
+    await page.getByLabel("Metrics").fill("auc = 0.821\nks = 0.49");
+    await page.getByLabel("Intended use").fill("Probability of default for consumer loans.");
+    await page.getByLabel("Limitations").fill("Not for business loans.");
+    await page.getByRole("button", { name: "Register" }).click();
+    await page.waitForURL(/\/inventory\/model_version\/[0-9a-f-]{36}\?notice=created/);
+    await assert.doesNotReject(page.getByRole("heading", { name: /credit-pd v4/ }).waitFor());
+    await assert.doesNotReject(page.getByRole("link", { name: "Credit training set v2026-10" }).first().waitFor());
+
+    // The high-risk credit-scoring system cannot be put forward yet: the page says why.
+    await page.getByRole("link", { name: "AI systems" }).click();
+    await page.getByRole("link", { name: "Credit scoring" }).click();
+    await assert.doesNotReject(page.getByText("Annex III 5").first().waitFor());
+    const deploy = page.locator(".transition", { hasText: "Deploy: validation → deployed" });
+    await assert.doesNotReject(deploy.locator("li.gate-missing", { hasText: "An approved impact assessment" }).waitFor());
+    await assert.doesNotReject(deploy.getByText("Meet or waive the missing requirements").waitFor());
+    assert.equal(await deploy.getByRole("button", { name: "Request deploy" }).count(), 0);
+    const systemUrl = page.url();
+
+    // Gina waives what the organisation cannot show yet, for a few weeks, with a reason.
+    await signIn(page, base, "gina");
+    await page.goto(systemUrl);
+    const missing = await page.locator(".transition", { hasText: "Deploy: validation → deployed" }).locator("li.gate-missing a", { hasText: "waive" }).evaluateAll((links) => links.map((a) => a.href));
+    assert.ok(missing.length >= 1, "the missing gates offer a waiver");
+    for (const href of missing) {
+      await page.goto(href);
+      await page.getByLabel("Reason").fill("Pilot with a human reviewing every decision until the assessment is approved.");
+      await page.getByLabel("Last day").fill("2026-12-31");
+      await page.getByRole("button", { name: "Grant waiver" }).click();
+      await page.waitForURL(/notice=granted/);
+    }
+
+    // Maya asks; she cannot approve her own request.
+    await signIn(page, base, "maya");
+    await page.goto(systemUrl);
+    const ready = page.locator(".transition", { hasText: "Deploy: validation → deployed" });
+    await ready.getByLabel("Reason").fill("Validated on the 2026-10 hold-out; monitoring in place.");
+    await ready.getByRole("button", { name: "Request deploy" }).click();
+    await page.waitForURL(/\/changes\/\d+\?notice=requested/);
+    const requestUrl = page.url().replace(/\?.*$/, "");
+    await assert.doesNotReject(page.getByText("segregation of duties").first().waitFor());
+    assert.equal(await page.getByRole("button", { name: "Approve" }).count(), 0);
+
+    // Two governance leads approve; the first approval is not enough.
+    await signIn(page, base, "gina");
+    await page.getByRole("link", { name: "My work" }).click();
+    await page.getByRole("link", { name: /approve deploy of Credit scoring/ }).click();
+    await page.getByRole("button", { name: "Approve" }).click();
+    await page.waitForURL(/notice=pending/);
+    await signIn(page, base, "gil");
+    await page.goto(requestUrl);
+    await page.getByLabel("Comment").fill("Agreed, with the waivers' conditions.");
+    await page.getByRole("button", { name: "Approve" }).click();
+    await page.waitForURL(/notice=applied/);
+    const history = page.locator("table.history");
+    for (const action of ["change_request.requested", "change_request.approved", "change_request.applied"]) {
+      await assert.doesNotReject(history.getByText(action).first().waitFor());
+    }
+    await page.goto(systemUrl);
+    await assert.doesNotReject(page.locator(".record .stage-deployed").waitFor());
+    await assert.doesNotReject(page.locator("table.history").getByText("ai_system.transitioned").waitFor());
+
+    // The whole audit trail verifies, and the demo organisation's graph is drawn.
+    const csrf = await page.locator("input[name=csrf_token]").first().inputValue();
+    const verify = await page.request.post(`${base}/api/v1/ledger/verify`, { headers: { "x-csrf-token": csrf } });
+    assert.equal(verify.status(), 200);
+    assert.deepEqual((await verify.json()).problems, []);
+    await page.goto(`${base}/inventory/graph`);
+    await assert.doesNotReject(page.locator(".graph-wrap svg a", { hasText: "Bureau Data Ltd" }).first().waitFor());
+    await page.screenshot({ path: join(SHOTS, "graph.png"), fullPage: true });
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+  }
+});

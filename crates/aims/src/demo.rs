@@ -21,6 +21,8 @@ pub const DEMO_ADMIN: &str = "admin";
 /// One person per role, so each role can be tried.
 const PEOPLE: &[(&str, &str, Role)] = &[
     ("gina", "Gina Lindqvist", Role::GovernanceLead),
+    // A second lead: deploying a high-risk system takes two.
+    ("gil", "Gil Moreau", Role::GovernanceLead),
     ("rory", "Rory Okafor", Role::RiskOwner),
     ("maya", "Maya Chen", Role::MlEngineer),
     ("ari", "Ari Haddad", Role::Auditor),

@@ -511,7 +511,7 @@ pub async fn update(
 ) -> ApiResult<Response> {
     let (kind, id) = (parse_kind(&kind)?, parse_id(&id)?);
     let pairs = pairs(&body);
-    let version: i64 = one(&pairs, "version").parse().unwrap_or(0);
+    let version: i64 = one(&pairs, "record_version").parse().unwrap_or(0);
     let fields = fields_from_form(kind, &pairs);
     let result = state
         .store()
@@ -808,7 +808,7 @@ pub async fn record_deletion(
 ) -> ApiResult<Response> {
     let id = parse_id(&id)?;
     let pairs = pairs(&body);
-    let version: i64 = one(&pairs, "version").parse().unwrap_or(0);
+    let version: i64 = one(&pairs, "record_version").parse().unwrap_or(0);
     state
         .store()
         .record_dataset_deletion(&current.ctx(&state), id, version)
