@@ -34,7 +34,9 @@ vocabulary! {
         /// for which transition.
         GovernanceDecide => ("governance_decide", "Decide on lifecycle change requests"),
         WaiverGrant => ("waiver_grant", "Grant time-limited waivers of stage gates"),
-        PolicyAdmin => ("policy_admin", "Edit the governance policy"),
+        PolicyAdmin => ("policy_admin", "Edit the governance policy and approve risk methodologies"),
+        RiskWrite => ("risk_write", "Record and treat risks, draft impact assessments"),
+        AssessmentApprove => ("assessment_approve", "Approve impact assessments"),
     }
 }
 
@@ -45,7 +47,10 @@ impl Role {
         match self {
             // Approving the SoA is a governance decision (clause 6.1.3), not an IT one:
             // administrators run the system but do not approve its content.
-            Role::Admin => !matches!(permission, P::SoaApprove | P::WaiverGrant | P::PolicyAdmin),
+            Role::Admin => !matches!(
+                permission,
+                P::SoaApprove | P::WaiverGrant | P::PolicyAdmin | P::AssessmentApprove
+            ),
             Role::GovernanceLead => !matches!(permission, P::UserAdmin),
             Role::RiskOwner | Role::MlEngineer => matches!(
                 permission,
@@ -56,6 +61,7 @@ impl Role {
                     | P::ConformanceRead
                     | P::ConformanceWrite
                     | P::GovernanceDecide
+                    | P::RiskWrite
             ),
             Role::Auditor | Role::ExternalAuditor => matches!(
                 permission,
@@ -81,6 +87,8 @@ impl Role {
                     | Permission::GovernanceDecide
                     | Permission::WaiverGrant
                     | Permission::PolicyAdmin
+                    | Permission::RiskWrite
+                    | Permission::AssessmentApprove
             ) && self.allows(*permission)
         })
     }
@@ -95,7 +103,10 @@ mod tests {
         for permission in Permission::ALL {
             let governance_only = matches!(
                 permission,
-                Permission::SoaApprove | Permission::WaiverGrant | Permission::PolicyAdmin
+                Permission::SoaApprove
+                    | Permission::WaiverGrant
+                    | Permission::PolicyAdmin
+                    | Permission::AssessmentApprove
             );
             assert_eq!(Role::Admin.allows(*permission), !governance_only);
         }

@@ -8,6 +8,7 @@ mod vocab;
 pub mod access;
 pub mod ai_system;
 pub mod control;
+pub mod csv;
 pub mod error;
 pub mod evidence;
 pub mod governance;

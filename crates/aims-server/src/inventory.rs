@@ -317,10 +317,112 @@ pub async fn my_work(
             href: href(item.node()),
         });
     }
+    risk_work(store, role, today, &mut items).await?;
     items.sort_by(|a, b| {
         (!a.overdue, a.due.is_empty(), &a.due).cmp(&(!b.overdue, b.due.is_empty(), &b.due))
     });
     Ok(items)
+}
+
+/// Risk work: treatment actions past due and risks above appetite left untreated (for
+/// those who may record and treat risks), and classifications to review because the
+/// methodology changed or a fairness or drift check failed since.
+async fn risk_work(
+    store: &Store,
+    role: Role,
+    today: time::Date,
+    items: &mut Vec<WorkItem>,
+) -> Result<(), StoreError> {
+    if !role.allows(aims_core::access::Permission::RiskWrite) {
+        return Ok(());
+    }
+    let today_text = aims_core::timefmt::format_date(today);
+    for view in store.risks(None).await? {
+        for action in view.actions.iter().filter(|a| a.overdue(&today_text)) {
+            items.push(WorkItem {
+                kind: "treatment".into(),
+                title: format!(
+                    "Finish “{}” for R-{}",
+                    action.fields.title, view.risk.number
+                ),
+                detail: format!("owner: {}", action.fields.owner),
+                due: action.fields.due.clone(),
+                overdue: true,
+                href: format!("/risks/{}#actions", view.risk.number),
+            });
+        }
+        if view.risk.above_appetite
+            && !view.treated
+            && view.risk.fields.status != aims_core::risk::register::RiskStatus::Closed
+        {
+            items.push(WorkItem {
+                kind: "treatment".into(),
+                title: format!(
+                    "Treat or accept R-{} {}",
+                    view.risk.number, view.risk.fields.title
+                ),
+                detail: format!(
+                    "{} residual risk above appetite on {}",
+                    view.risk.residual_level, view.subject_name
+                ),
+                due: String::new(),
+                overdue: false,
+                href: format!("/risks/{}", view.risk.number),
+            });
+        }
+    }
+    let (_, methodology_version) = store.active_methodology().await?;
+    let methodology_since = if methodology_version > 0 {
+        store
+            .history("risk_methodology", &methodology_version.to_string())
+            .await?
+            .first()
+            .map(|h| h.time.clone())
+    } else {
+        None
+    };
+    let systems = store
+        .list_ai_systems(
+            &Default::default(),
+            &aims_store::ListParams {
+                limit: Some(500),
+                ..Default::default()
+            },
+        )
+        .await?;
+    for system in systems.items {
+        let Some(classification) = store.classification(system.id).await? else {
+            continue;
+        };
+        let mut reasons = Vec::new();
+        if methodology_since
+            .as_deref()
+            .is_some_and(|t| t > classification.classified_at.as_str())
+        {
+            reasons.push("the risk methodology changed".to_owned());
+        }
+        let runs = store
+            .list_check_runs(Some(("ai_system", &system.id.to_string())), 20)
+            .await?;
+        if runs.iter().any(|r| {
+            !r.run.passed
+                && matches!(r.run.kind.as_str(), "fairness" | "drift" | "all")
+                && r.recorded_at > classification.classified_at
+        }) {
+            reasons.push("a fairness or drift check failed".to_owned());
+        }
+        if !reasons.is_empty() {
+            items.push(WorkItem {
+                kind: "review".into(),
+                title: format!("Review the classification of {}", system.fields.name),
+                detail: reasons.join("; "),
+                due: String::new(),
+                overdue: false,
+                href: format!("/systems/{}/classification", system.id),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// `last_review` plus the cycle in months (the day clamped to the month's length).

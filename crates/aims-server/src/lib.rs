@@ -18,6 +18,7 @@ pub mod lineage;
 mod middleware;
 mod openapi;
 pub mod readiness;
+pub mod risk;
 mod routes;
 mod state;
 mod ui;

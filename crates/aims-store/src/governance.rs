@@ -805,19 +805,29 @@ impl Store {
         })
     }
 
-    /// Impact assessments approved for the subject. The impact assessment register comes
-    /// with the risk module; until then none exists and the gate needs a waiver.
-    async fn approved_impact_assessments(&self, _loaded: &Loaded) -> Result<i64, StoreError> {
-        Ok(0)
+    /// Impact assessments approved for the subject (a system's; none for a model version).
+    async fn approved_impact_assessments(&self, loaded: &Loaded) -> Result<i64, StoreError> {
+        match loaded {
+            Loaded::System(system) => self.count_approved_assessments(system.id).await,
+            Loaded::Version(_) => Ok(0),
+        }
     }
 
-    /// Names of risks on the subject above appetite with neither treatment nor
-    /// acceptance. The risk register comes with the risk module; until then there are none.
+    /// Risks above appetite on the subject or on what it depends on, untreated.
     async fn untreated_risks_above_appetite(
         &self,
-        _loaded: &Loaded,
+        loaded: &Loaded,
     ) -> Result<Vec<String>, StoreError> {
-        Ok(Vec::new())
+        match loaded {
+            Loaded::System(system) => self.untreated_risks_for_system(system.id).await,
+            Loaded::Version(item) => Ok(self
+                .risks(Some(&[item.id]))
+                .await?
+                .into_iter()
+                .filter(|v| v.risk.above_appetite && !v.treated)
+                .map(|v| format!("R-{} {}", v.risk.number, v.risk.fields.title))
+                .collect()),
+        }
     }
 
     /// Active waivers for a subject on `today`.

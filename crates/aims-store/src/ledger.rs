@@ -467,6 +467,7 @@ impl Store {
             .chain(self.check_run_states().await?)
             .chain(self.inventory_states().await?)
             .chain(self.governance_states().await?)
+            .chain(self.risk_states().await?)
         {
             states.push((key, state_hash(&state)?));
         }

@@ -18,6 +18,7 @@ mod inventory;
 mod ledger;
 mod migrate;
 mod password;
+mod risk;
 mod soa;
 mod user;
 
@@ -34,6 +35,7 @@ pub use governance::{
 pub use inventory::{InventoryItem, InventoryPage, ItemFilter, LineageEvent, Link, NewLink};
 pub use ledger::{Actor, HistoryEntry, LedgerHead, VerifyProblem, VerifyReport, WriteCtx, WriteTx};
 pub use password::{hash_password, verify_password};
+pub use risk::{Acceptance, ActionFields, ImpactAssessment, Risk, RiskAction, RiskView};
 pub use soa::{
     ClauseRecord, CustomFramework, ISO42001, LinkedControl, ReadinessPoint, SoaRow, SoaVersion,
 };
@@ -77,6 +79,10 @@ pub(crate) const TRACKED_ENTITIES: &[&str] = &[
     "change_request",
     "gate_waiver",
     "lineage_event",
+    "risk_methodology",
+    "risk",
+    "risk_action",
+    "impact_assessment",
 ];
 
 #[cfg(feature = "testing")]

@@ -53,6 +53,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_inventory_governance.sql"),
         postgres: include_str!("../migrations/postgres/0006_inventory_governance.sql"),
     },
+    Migration {
+        version: 7,
+        name: "risk and impact",
+        sqlite: include_str!("../migrations/sqlite/0007_risk.sql"),
+        postgres: include_str!("../migrations/postgres/0007_risk.sql"),
+    },
 ];
 
 impl Migration {

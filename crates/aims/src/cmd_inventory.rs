@@ -53,13 +53,13 @@ pub enum InventoryCommand {
         kind: Kind,
         id: uuid::Uuid,
     },
-    /// Register a record from its fields as JSON (`--json '{...}'`, `--json @file.json`, or
-    /// `--json -` for standard input).
+    /// Register a record from its fields as JSON (`--fields '{...}'`, `--fields @file.json`, or
+    /// `--fields -` for standard input).
     Add {
         #[arg(value_parser = kind)]
         kind: Kind,
         #[arg(long)]
-        json: String,
+        fields: String,
     },
     /// Replace a record's fields.
     Update {
@@ -67,7 +67,7 @@ pub enum InventoryCommand {
         kind: Kind,
         id: uuid::Uuid,
         #[arg(long)]
-        json: String,
+        fields: String,
         /// The version you last saw (default: the current one).
         #[arg(long)]
         expect_version: Option<i64>,
@@ -379,7 +379,7 @@ pub async fn inventory(app: &App, command: InventoryCommand) -> Result<ExitCode>
                 }
             })?;
         }
-        InventoryCommand::Add { kind, json } => {
+        InventoryCommand::Add { kind, fields: json } => {
             let fields = read_json(&json)?;
             let store = app.write_store().await?;
             let item = store
@@ -398,7 +398,7 @@ pub async fn inventory(app: &App, command: InventoryCommand) -> Result<ExitCode>
         InventoryCommand::Update {
             kind,
             id,
-            json,
+            fields: json,
             expect_version,
         } => {
             let fields = read_json(&json)?;

@@ -286,6 +286,103 @@ pub async fn seed(store: &Store, start: OffsetDateTime, people: &[User]) -> Resu
             .await?;
         when += Duration::days(1);
     }
+    seed_risks(store, start, rory, credit, &bureau, &llm).await
+}
+
+/// Risks: two on credit scoring above appetite and untreated (for the visitor to treat),
+/// one on a vendor that reaches it through its data, one on the LLM vendor reaching the
+/// chatbot, and a treated one.
+async fn seed_risks(
+    store: &Store,
+    start: OffsetDateTime,
+    rory: &User,
+    credit: Uuid,
+    bureau: &InventoryItem,
+    llm: &InventoryItem,
+) -> Result<()> {
+    use aims_core::risk::register::{RiskFields, RiskStatus};
+    let ctx = WriteCtx::new(Actor::User(rory.id), start - Duration::days(8));
+    let risk = |title: &str,
+                description: &str,
+                subject: String,
+                source: &str,
+                objective: &str,
+                l: u8,
+                i: u8| RiskFields {
+        title: title.into(),
+        description: description.into(),
+        subject,
+        risk_source: source.into(),
+        objective: objective.into(),
+        category: String::new(),
+        owner: rory.display_name.clone(),
+        inherent_likelihood: l,
+        inherent_impact: i,
+        residual_likelihood: None,
+        residual_impact: None,
+        status: RiskStatus::Open,
+        treatment: String::new(),
+    };
+    let system = format!("ai_system:{credit}");
+    store.create_risk(&ctx, risk("Lower approval rates for applicants over 65", "Age correlates with income gaps in the training data; the model may refuse older applicants more often than their repayment record justifies.", system.clone(), "C.3.4", "C.2.5", 4, 4)).await?;
+    store.create_risk(&ctx, risk("Applicants cannot understand refusals", "Reasons given for refusals are generic, so applicants cannot contest a decision effectively.", system.clone(), "C.3.2", "C.2.11", 4, 3)).await?;
+    store
+        .create_risk(
+            &ctx,
+            risk(
+                "Bureau records contain stale defaults",
+                "Settled defaults are sometimes still reported, which lowers scores unfairly.",
+                bureau.node().key(),
+                "C.3.4",
+                "C.2.3",
+                3,
+                4,
+            ),
+        )
+        .await?;
+    store
+        .create_risk(
+            &ctx,
+            risk(
+                "Provider changes the model without notice",
+                "A silent model update could change answers and tone.",
+                llm.node().key(),
+                "C.3.6",
+                "C.2.8",
+                3,
+                3,
+            ),
+        )
+        .await?;
+    let mut treated = risk(
+        "Score drift after the income rule change",
+        "Income definitions changed in 2025.",
+        system,
+        "C.3.6",
+        "C.2.8",
+        3,
+        3,
+    );
+    treated.residual_likelihood = Some(2);
+    treated.residual_impact = Some(2);
+    treated.treatment = "mitigate".into();
+    let recorded = store.create_risk(&ctx, treated).await?;
+    store
+        .add_risk_action(
+            &ctx,
+            recorded.id,
+            aims_store::ActionFields {
+                title: "Monthly PSI monitoring with alert at 0.2".into(),
+                owner: "Retail Lending Analytics".into(),
+                due: aims_core::timefmt::format_date((start - Duration::days(2)).date()),
+                status: aims_core::risk::register::ActionStatus::InProgress,
+                validation_criteria: "Three monthly reports with PSI below 0.2".into(),
+                validation_result: String::new(),
+                controls: vec!["A.6.2.6".into()],
+                applied_controls: Vec::new(),
+            },
+        )
+        .await?;
     Ok(())
 }
 

@@ -6,6 +6,7 @@ mod cmd_check;
 mod cmd_conformance;
 mod cmd_inventory;
 mod cmd_ledger;
+mod cmd_risk;
 mod cmd_system;
 mod cmd_user;
 mod config;
@@ -105,6 +106,15 @@ enum Command {
     /// The governance policy, impact classification and the escalation sweep.
     #[command(subcommand)]
     Governance(cmd_inventory::GovernanceCommand),
+    /// The risk register: record, treat, accept, export, import, heat map.
+    #[command(subcommand)]
+    Risk(cmd_risk::RiskCommand),
+    /// Impact assessments of AI systems.
+    #[command(subcommand)]
+    Assessment(cmd_risk::AssessmentCommand),
+    /// The risk methodology.
+    #[command(subcommand)]
+    Methodology(cmd_risk::MethodologyCommand),
     /// Import models and versions from other registries.
     #[command(subcommand)]
     Import(ImportCommand),
@@ -188,6 +198,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Change(command) => cmd_inventory::change(&app, command).await,
         Command::Waiver(command) => cmd_inventory::waiver(&app, command).await,
         Command::Governance(command) => cmd_inventory::governance(&app, command).await,
+        Command::Risk(command) => cmd_risk::risk(&app, command).await,
+        Command::Assessment(command) => cmd_risk::assessment(&app, command).await,
+        Command::Methodology(command) => cmd_risk::methodology(&app, command).await,
         Command::Import(ImportCommand::Mlflow { url, token }) => {
             let store = app.write_store().await?;
             let report = mlflow::run(&store, &app.cli_ctx(), &url, token.as_deref()).await?;

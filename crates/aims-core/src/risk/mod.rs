@@ -3,6 +3,8 @@
 //! EU AI Act screening. Pure functions; the risk register that uses them comes with the
 //! risk issue.
 
+pub mod assessment;
 pub mod classification;
 pub mod methodology;
+pub mod register;
 pub mod screening;

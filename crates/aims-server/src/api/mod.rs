@@ -9,6 +9,7 @@ pub mod inventory;
 pub mod ledger;
 pub mod ops;
 pub mod readiness;
+pub mod risk;
 pub mod systems;
 pub mod tokens;
 pub mod users;

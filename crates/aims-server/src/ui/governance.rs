@@ -320,8 +320,9 @@ pub(crate) async fn system_governance(
         aims_core::inventory::graph::NodeRef::new(aims_core::inventory::Kind::AiSystem, id),
     )
     .await?;
+    let risk = crate::ui::risk::system_risk(state, id).await?;
     Ok(context! {
-        classification, transitions, requests, waivers, links, targets, depends_on, depended_by,
+        risk, classification, transitions, requests, waivers, links, targets, depends_on, depended_by,
         relations => SYSTEM_RELATIONS.iter().map(|(c, l, _)| (*c, *l)).collect::<Vec<_>>(),
         directions => FlowDirection::ALL.iter().map(|d| (d.code(), d.label())).collect::<Vec<_>>(),
         requirements => Requirement::ALL.iter().map(|r| (r.code(), r.label())).collect::<Vec<_>>(),

@@ -11,6 +11,7 @@ pub mod history;
 pub mod inventory;
 pub mod ledger;
 pub mod readiness;
+pub mod risk;
 pub mod session;
 pub mod systems;
 pub mod tokens;
@@ -86,7 +87,12 @@ pub(crate) fn templates() -> Environment<'static> {
         "governance/changes.html",
         "governance/change.html",
         "governance/waivers.html",
-        "governance/my_work.html"
+        "governance/my_work.html",
+        "risk/register.html",
+        "risk/form.html",
+        "risk/show.html",
+        "risk/methodology.html",
+        "risk/assessment.html"
     );
     env
 }

@@ -12,5 +12,6 @@ mod governance;
 mod interchange;
 mod outage;
 mod pages;
+mod risk;
 mod roles;
 mod systems;

@@ -8,4 +8,5 @@ mod concurrency;
 mod governance;
 mod inventory;
 mod ledger;
+mod risk;
 mod users;

@@ -5,6 +5,7 @@
 mod check;
 mod cli;
 mod conformance;
+mod governance_cli;
 mod mlflow;
 mod server;
 mod support;
