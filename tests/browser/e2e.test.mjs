@@ -288,3 +288,115 @@ test("an ML engineer registers a model version and asks to deploy a high-risk sy
     await browser.close();
   }
 });
+
+test("a risk owner classifies, records and treats risks, gets the impact assessment approved, and the heat map moves", async () => {
+  const base = await serve(["--demo"]);
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  try {
+    const page = await browser.newPage();
+    const problems = [];
+    page.on("pageerror", (error) => problems.push(error.message));
+    await signIn(page, base, "rory");
+
+    // Classify: high impact, high-risk under Annex III 5, with the reasons shown.
+    await page.getByRole("navigation").getByRole("link", { name: "AI systems" }).click();
+    await page.getByRole("link", { name: "Credit scoring" }).click();
+    const systemUrl = page.url();
+    await page.getByRole("link", { name: "Review the classification" }).click();
+    await page.getByLabel("Sector or use").selectOption("essential_services");
+    await page.getByLabel("Profiles people").check();
+    await page.getByRole("button", { name: "Classify" }).click();
+    await page.waitForURL(/notice=classified/);
+    const classification = page.locator("#governance");
+    await assert.doesNotReject(classification.getByText("high risk").waitFor());
+    await assert.doesNotReject(classification.getByText("Annex III 5").first().waitFor());
+    await assert.doesNotReject(classification.getByText(/profiles natural persons/).waitFor());
+
+    // The vendor's risk reaches this system through its data.
+    const risks = page.locator("#risks");
+    await assert.doesNotReject(risks.getByText("Bureau records contain stale defaults").waitFor());
+    await assert.doesNotReject(risks.getByText(/Bureau Data Ltd/).first().waitFor());
+
+    // Record a new risk on the system.
+    await risks.getByRole("link", { name: "Record a risk" }).click();
+    await page.getByLabel("Title").fill("Model used outside consumer lending");
+    await page.getByLabel("Risk source (Annex C)").selectOption("C.3.6");
+    await page.getByLabel("Objective at stake (Annex C)").selectOption("C.2.1");
+    await page.locator("#inherent_likelihood").selectOption("4");
+    await page.locator("#inherent_impact").selectOption("5");
+    await page.getByRole("button", { name: "Record" }).click();
+    await page.waitForURL(/\/risks\/\d+\?notice=created/);
+    await assert.doesNotReject(page.getByText("above appetite").first().waitFor());
+
+    // Heat map before treatment.
+    await page.getByRole("navigation").getByRole("link", { name: "Risks" }).click();
+    const residualBefore = await page.locator(".heatmap svg").nth(1).innerHTML();
+    const untreatedBefore = Number(await page.locator(".tile", { hasText: "above appetite, untreated" }).locator(".figure").innerText());
+    assert.ok(untreatedBefore >= 3, `untreated above appetite: ${untreatedBefore}`);
+
+    // Treat each untreated risk above appetite with an action linked to Annex A controls.
+    const untreated = await page.locator("table.list tbody tr", { has: page.locator("strong", { hasText: "no" }) }).locator("a").evaluateAll((links) => links.map((a) => a.href));
+    for (const href of untreated) {
+      await page.goto(href);
+      await page.getByLabel("Action", { exact: true }).fill("Add monitoring and a human review step");
+      await page.getByLabel("Annex A controls").fill("A.6.2.6, A.9.2");
+      await page.getByLabel("Validation criteria").fill("Monthly report shows no unexplained disparity");
+      await page.getByRole("button", { name: "Add action" }).click();
+      await page.waitForURL(/notice=action/);
+    }
+    // And re-assess the new risk's residual level after treatment.
+    await page.goto(`${base}/risks`);
+    await page.getByRole("link", { name: /Model used outside consumer lending/ }).first().click();
+    await page.getByRole("link", { name: "Re-assess" }).click();
+    await page.locator("#residual_likelihood").selectOption("2");
+    await page.locator("#residual_impact").selectOption("2");
+    await page.getByRole("button", { name: "Save the re-assessment" }).click();
+    await page.waitForURL(/notice=saved/);
+    await page.goto(`${base}/risks`);
+    assert.equal(Number(await page.locator(".tile", { hasText: "above appetite, untreated" }).locator(".figure").innerText()), 0);
+    assert.notEqual(await page.locator(".heatmap svg").nth(1).innerHTML(), residualBefore, "the residual heat map changes");
+
+    // The impact assessment: drafted by the risk owner, approved by a governance lead.
+    await page.goto(systemUrl);
+    await page.getByLabel("Template").selectOption("lending");
+    await page.getByRole("button", { name: "Start an assessment" }).click();
+    await page.waitForURL(/\/assessments\/[0-9a-f-]{36}$/);
+    const assessmentUrl = page.url();
+    for (const area of await page.locator("form.record textarea").all()) {
+      await area.fill("Assessed with the lending team; see the linked evidence.");
+    }
+    await page.getByRole("button", { name: "Save draft" }).click();
+    await page.waitForURL(/notice=saved/);
+    await signIn(page, base, "gina");
+    await page.goto(assessmentUrl);
+    await page.getByRole("button", { name: "Approve this version" }).click();
+    await page.waitForURL(/notice=approved/);
+    await assert.doesNotReject(page.getByText("Approved by Gina Lindqvist").waitFor());
+    await page.goto(systemUrl);
+    const deploy = page.locator(".transition", { hasText: "Deploy: validation → deployed" });
+    await assert.doesNotReject(deploy.locator("li.gate-met", { hasText: "An approved impact assessment" }).waitFor());
+    await assert.doesNotReject(deploy.locator("li.gate-met", { hasText: "Every risk above appetite is treated" }).waitFor());
+
+    // The chatbot shows the LLM vendor's risk too: one risk, on every dependent system.
+    await page.getByRole("navigation").getByRole("link", { name: "AI systems" }).click();
+    await page.getByRole("link", { name: "Customer service chatbot" }).click();
+    await assert.doesNotReject(page.locator("#risks").getByText("Provider changes the model without notice").waitFor());
+
+    // CSV round trip through the page: export, import, nothing changes.
+    const exported = await page.request.get(`${base}/api/v1/risks/export?format=csv`);
+    const csv = await exported.text();
+    await page.goto(`${base}/risks`);
+    await page.getByLabel("Import a CSV or JSON file").setInputFiles({ name: "risks.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+    await page.getByRole("button", { name: "Import", exact: true }).click();
+    await assert.doesNotReject(page.getByText("imported: 0 created, 0 updated").waitFor());
+    assert.equal(await (await page.request.get(`${base}/api/v1/risks/export?format=csv`)).text(), csv);
+    await page.screenshot({ path: join(SHOTS, "risks.png"), fullPage: true });
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+  }
+});
