@@ -6,7 +6,7 @@ use aims_catalog::{Catalog, Requirement, RequirementKind};
 use aims_core::ValidationErrors;
 use aims_core::control::RequirementRef;
 use aims_store::{ClauseRecord, ISO42001, SoaRow};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -215,8 +215,20 @@ pub struct SoaRowView {
     /// Current evidence for this control (the working SoA only; approved versions freeze
     /// decisions, not the evidence that exists later).
     pub evidence: Vec<EvidenceRef>,
+    /// Risks whose treatment actions rely on this control (the working SoA only): they
+    /// are the reasons for including it.
+    #[serde(default)]
+    pub linked_risks: Vec<RiskRef>,
     #[serde(flatten)]
     pub row: SoaRow,
+}
+
+/// A risk that a control treats.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RiskRef {
+    pub number: i64,
+    pub title: String,
+    pub residual_level: String,
 }
 
 /// Joins stored SoA rows with the catalogue.
@@ -237,6 +249,7 @@ pub fn soa_views(catalog: &Catalog, rows: Vec<SoaRow>) -> ApiResult<Vec<SoaRowVi
                 area_title: area.map(|a| a.title.clone()).unwrap_or_default(),
                 guidance: control.guidance.clone(),
                 evidence: Vec::new(),
+                linked_risks: Vec::new(),
                 row,
             })
         })
@@ -255,8 +268,23 @@ pub async fn current_soa_with(
 ) -> ApiResult<Vec<SoaRowView>> {
     let ids = control_ids(state.catalog())?;
     let mut views = soa_views(state.catalog(), state.store().soa_rows(&ids).await?)?;
+    let risks = state.store().risks(None).await?;
     for view in &mut views {
         view.evidence = evidence_refs(state, evidence.get(&view.row.control_id));
+        view.linked_risks = risks
+            .iter()
+            .filter(|r| {
+                r.actions.iter().any(|a| {
+                    a.fields.status != aims_core::risk::register::ActionStatus::Cancelled
+                        && a.fields.controls.contains(&view.row.control_id)
+                })
+            })
+            .map(|r| RiskRef {
+                number: r.risk.number,
+                title: r.risk.fields.title.clone(),
+                residual_level: r.risk.residual_level.clone(),
+            })
+            .collect();
     }
     Ok(views)
 }

@@ -178,10 +178,12 @@ pub fn to_csv(risks: &[RiskView]) -> String {
                 opt(f.residual_impact),
                 f.status.code().to_owned(),
                 f.treatment.clone(),
+                aims_core::risk::register::format_scores(&f.dimension_scores),
                 view.risk.inherent_level.clone(),
                 view.risk.residual_level.clone(),
                 view.risk.above_appetite.to_string(),
                 view.treated.to_string(),
+                view.risk.weighted_score.to_string(),
             ],
         );
     }
@@ -207,6 +209,7 @@ pub fn to_json(risks: &[RiskView]) -> serde_json::Value {
                     );
                     object.insert("above_appetite".into(), view.risk.above_appetite.into());
                     object.insert("treated".into(), view.treated.into());
+                    object.insert("weighted_score".into(), view.risk.weighted_score.into());
                 }
                 row
             })
@@ -238,6 +241,17 @@ pub fn json_rows_to_csv(rows: &serde_json::Value) -> Result<String, String> {
             .map(|c| match row.get(c) {
                 None | Some(serde_json::Value::Null) => String::new(),
                 Some(serde_json::Value::String(s)) => s.clone(),
+                // Dimension ratings: the same `id=score;...` form as the CSV.
+                Some(serde_json::Value::Object(map)) => map
+                    .iter()
+                    .map(|(k, v)| {
+                        format!(
+                            "{k}={}",
+                            v.as_str().map_or_else(|| v.to_string(), str::to_owned)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(";"),
                 Some(other) => other.to_string(),
             })
             .collect();

@@ -180,6 +180,8 @@ fn table() -> Vec<(RouteSpec, Handler)> {
         r("GET", "/waivers", Requires(P::SystemRead), get(ui::governance::waivers)),
         r("POST", "/waivers", Requires(P::WaiverGrant), post(ui::governance::waiver_grant)),
         r("POST", "/waivers/{id}/revoke", Requires(P::WaiverGrant), post(ui::governance::waiver_revoke)),
+        r("GET", "/governance/policy", Requires(P::SystemRead), get(ui::governance::policy)),
+        r("POST", "/governance/policy", Requires(P::PolicyAdmin), post(ui::governance::policy_save)),
         r("GET", "/my-work", Requires(P::Authenticated), get(ui::governance::my_work)),
         r("GET", "/risks", Requires(P::SystemRead), get(ui::risk::register)),
         r("GET", "/risks/new", Requires(P::RiskWrite), get(ui::risk::new_form)),

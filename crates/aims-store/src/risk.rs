@@ -54,6 +54,8 @@ pub struct Risk {
     pub residual_level: String,
     /// Whether the residual level is above the appetite of its category.
     pub above_appetite: bool,
+    /// The weighted score of its dimension ratings, 0 to 1.
+    pub weighted_score: f64,
     pub acceptance: Option<Acceptance>,
     pub version: i64,
     pub created_at: String,
@@ -194,7 +196,7 @@ fn uuid(text: &str) -> Result<Uuid, StoreError> {
     Uuid::parse_str(text).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-const RISK_COLUMNS: &str = "id, number, subject_kind, subject_id, fields, methodology_version, inherent_level, residual_level, above_appetite, acceptance, version, created_at, updated_at";
+const RISK_COLUMNS: &str = "id, number, subject_kind, subject_id, fields, methodology_version, inherent_level, residual_level, weighted_score, above_appetite, acceptance, version, created_at, updated_at";
 
 fn risk_from_row(row: &AnyRow) -> Result<Risk, StoreError> {
     let acceptance: String = row.try_get("acceptance")?;
@@ -206,6 +208,7 @@ fn risk_from_row(row: &AnyRow) -> Result<Risk, StoreError> {
         inherent_level: row.try_get("inherent_level")?,
         residual_level: row.try_get("residual_level")?,
         above_appetite: row.try_get::<i64, _>("above_appetite")? != 0,
+        weighted_score: row.try_get("weighted_score")?,
         acceptance: if acceptance.is_empty() {
             None
         } else {
@@ -1002,8 +1005,10 @@ impl WriteTx<'_> {
             .try_get("next")?;
         let now = self.ctx().now_text();
         let (inherent, residual, above) = levels(&methodology, &fields);
+        let weighted_score = fields.weighted_score(&methodology);
         let risk = Risk {
             id: id.unwrap_or_else(Uuid::new_v4),
+            weighted_score,
             number,
             fields,
             methodology_version: version,
@@ -1015,7 +1020,7 @@ impl WriteTx<'_> {
             created_at: now.clone(),
             updated_at: now,
         };
-        sqlx::query(&format!("INSERT INTO risks ({RISK_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"))
+        sqlx::query(&format!("INSERT INTO risks ({RISK_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"))
             .bind(risk.id.to_string())
             .bind(risk.number)
             .bind(subject.kind.code())
@@ -1024,6 +1029,7 @@ impl WriteTx<'_> {
             .bind(risk.methodology_version)
             .bind(&risk.inherent_level)
             .bind(&risk.residual_level)
+            .bind(risk.weighted_score)
             .bind(i64::from(risk.above_appetite))
             .bind("")
             .bind(risk.version)
@@ -1060,11 +1066,13 @@ impl WriteTx<'_> {
             .into());
         }
         let (inherent, residual, above) = levels(&methodology, &fields);
+        let weighted_score = fields.weighted_score(&methodology);
         let risk = Risk {
             methodology_version: version,
             inherent_level: inherent,
             residual_level: residual,
             above_appetite: above,
+            weighted_score,
             ..current
         };
         self.write_risk(risk, fields, action).await
@@ -1089,7 +1097,7 @@ impl WriteTx<'_> {
             None => String::new(),
         };
         sqlx::query("UPDATE risks SET subject_kind = $2, subject_id = $3, fields = $4, methodology_version = $5, inherent_level = $6,
-              residual_level = $7, above_appetite = $8, acceptance = $9, version = $10, updated_at = $11 WHERE id = $1")
+              residual_level = $7, above_appetite = $8, acceptance = $9, version = $10, updated_at = $11, weighted_score = $12 WHERE id = $1")
             .bind(risk.id.to_string())
             .bind(subject.kind.code())
             .bind(subject.id.to_string())
@@ -1101,6 +1109,7 @@ impl WriteTx<'_> {
             .bind(acceptance)
             .bind(risk.version)
             .bind(&risk.updated_at)
+            .bind(risk.weighted_score)
             .execute(&mut *self.tx)
             .await?;
         self.append(

@@ -322,6 +322,7 @@ async fn seed_risks(
         residual_impact: None,
         status: RiskStatus::Open,
         treatment: String::new(),
+        dimension_scores: Default::default(),
     };
     let system = format!("ai_system:{credit}");
     store.create_risk(&ctx, risk("Lower approval rates for applicants over 65", "Age correlates with income gaps in the training data; the model may refuse older applicants more often than their repayment record justifies.", system.clone(), "C.3.4", "C.2.5", 4, 4)).await?;

@@ -63,7 +63,13 @@ pub struct RiskFields {
     /// The treatment option chosen (from the methodology).
     #[serde(default)]
     pub treatment: String,
+    /// Ratings of the methodology's weighted dimensions, 0 (none) to 4 (very high).
+    #[serde(default)]
+    pub dimension_scores: std::collections::BTreeMap<String, u8>,
 }
+
+/// The highest rating of a weighted dimension.
+pub const DIMENSION_MAX: u8 = 4;
 
 fn default_status() -> RiskStatus {
     RiskStatus::Open
@@ -96,6 +102,27 @@ impl RiskFields {
         if let Err(message) = crate::inventory::graph::NodeRef::parse(&subject) {
             errors.add("subject", message);
         }
+        for (id, score) in &self.dimension_scores {
+            if !methodology.dimensions.iter().any(|d| d.id == *id) {
+                errors.add(
+                    &format!("dimension_scores.{id}"),
+                    format!(
+                        "is not a dimension of the methodology; they are: {}",
+                        methodology
+                            .dimensions
+                            .iter()
+                            .map(|d| d.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+            } else if *score > DIMENSION_MAX {
+                errors.add(
+                    &format!("dimension_scores.{id}"),
+                    format!("must be from 0 to {DIMENSION_MAX}"),
+                );
+            }
+        }
         let treatment = self.treatment.trim().to_owned();
         if !treatment.is_empty() && !methodology.treatments.contains(&treatment) {
             errors.add(
@@ -123,6 +150,16 @@ impl RiskFields {
             self.residual_likelihood.unwrap_or(self.inherent_likelihood),
             self.residual_impact.unwrap_or(self.inherent_impact),
         )
+    }
+
+    /// The weighted score of the dimension ratings, from 0 to 1 (unrated dimensions count 0).
+    pub fn weighted_score(&self, methodology: &Methodology) -> f64 {
+        let ratings: Vec<(String, f64)> = self
+            .dimension_scores
+            .iter()
+            .map(|(id, score)| (id.clone(), f64::from(*score) / f64::from(DIMENSION_MAX)))
+            .collect();
+        (methodology.weighted_score(&ratings) * 1000.0).round() / 1000.0
     }
 
     /// The appetite category, `default` when none is named.
@@ -155,7 +192,7 @@ pub fn acceptance_roles(methodology: &Methodology, category: &str, level: &str) 
     }
 }
 
-/// The columns of the register's CSV, in order. The last four are computed by AIMS: they
+/// The columns of the register's CSV, in order. The last five are computed by AIMS: they
 /// are written on export and ignored on import.
 pub const CSV_COLUMNS: &[&str] = &[
     "id",
@@ -172,11 +209,22 @@ pub const CSV_COLUMNS: &[&str] = &[
     "residual_impact",
     "status",
     "treatment",
+    "dimension_scores",
     "inherent_level",
     "residual_level",
     "above_appetite",
     "treated",
+    "weighted_score",
 ];
+
+/// Dimension ratings as one cell: `technical_uncertainty=3;autonomy=2`.
+pub fn format_scores(scores: &std::collections::BTreeMap<String, u8>) -> String {
+    scores
+        .iter()
+        .map(|(id, score)| format!("{id}={score}"))
+        .collect::<Vec<_>>()
+        .join(";")
+}
 
 /// The computed columns, ignored on import.
 pub const CSV_COMPUTED: &[&str] = &[
@@ -184,6 +232,7 @@ pub const CSV_COMPUTED: &[&str] = &[
     "residual_level",
     "above_appetite",
     "treated",
+    "weighted_score",
 ];
 
 /// One imported row: its id (`R-12`, empty for a new risk), its line, and its fields.
@@ -345,7 +394,28 @@ pub fn parse_csv(
                 }
             },
         };
+        let mut dimension_scores = std::collections::BTreeMap::new();
+        for part in cell("dimension_scores")
+            .split(';')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            match part
+                .split_once('=')
+                .map(|(id, n)| (id.trim(), n.trim().parse::<u8>()))
+            {
+                Some((id, Ok(score))) => {
+                    dimension_scores.insert(id.to_owned(), score);
+                }
+                _ => row_problems.push(ImportProblem {
+                    line: *line,
+                    column: "dimension_scores".into(),
+                    message: format!("`{part}` is not written dimension=score"),
+                }),
+            }
+        }
         let fields = RiskFields {
+            dimension_scores,
             title: cell("title").into(),
             description: cell("description").into(),
             subject: cell("subject").into(),

@@ -703,3 +703,47 @@ pub async fn my_work(State(state): State<AppState>, current: CurrentUser) -> Api
         context! { nav => "my_work", items },
     )
 }
+
+/// The governance policy as tables, with the editor for governance leads.
+pub async fn policy(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    uri: Uri,
+) -> ApiResult<Response> {
+    let query = query_pairs(&uri);
+    let (policy, version) = state.store().governance_policy().await?;
+    let json = serde_json::to_string_pretty(&policy).unwrap_or_default();
+    render(
+        &state,
+        "governance/policy.html",
+        Some(&current),
+        context! {
+            nav => "changes", policy, version, json, notice => one(&query, "notice"), error => one(&query, "error"),
+            labels => Requirement::ALL.iter().map(|r| (r.code(), r.label())).collect::<std::collections::BTreeMap<_, _>>(),
+        },
+    )
+}
+
+/// Saves a new policy from the editor.
+pub async fn policy_save(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    let pairs = pairs(&body);
+    let version: i64 = one(&pairs, "record_version").parse().unwrap_or(0);
+    let result = match serde_json::from_str::<aims_core::governance::Policy>(one(&pairs, "policy"))
+    {
+        Ok(policy) => state
+            .store()
+            .set_governance_policy(&current.ctx(&state), policy, version)
+            .await
+            .map(|_| ()),
+        Err(e) => Err(ValidationErrors::single(
+            "policy",
+            format!("line {}, column {}: {e}", e.line(), e.column()),
+        )
+        .into()),
+    };
+    back_with("/governance/policy?notice=saved", result)
+}

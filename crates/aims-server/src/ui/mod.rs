@@ -88,6 +88,7 @@ pub(crate) fn templates() -> Environment<'static> {
         "governance/change.html",
         "governance/waivers.html",
         "governance/my_work.html",
+        "governance/policy.html",
         "risk/register.html",
         "risk/form.html",
         "risk/show.html",
@@ -166,11 +167,35 @@ pub async fn dashboard(State(state): State<AppState>, current: CurrentUser) -> A
     } else {
         None
     };
+    let risk = if current.can(Permission::SystemRead) {
+        let risks = state.store().risks(None).await?;
+        Some(crate::risk::dashboard(&risks, &today))
+    } else {
+        None
+    };
+    let user = current.user();
+    let work = crate::inventory::my_work(
+        state.store(),
+        user.id,
+        user.role,
+        state.clock().now().date(),
+    )
+    .await?;
+    let work_overdue = work.iter().filter(|w| w.overdue).count();
+    let pending = if current.can(Permission::SystemRead) {
+        state
+            .store()
+            .change_requests(Some("pending"), None)
+            .await?
+            .len()
+    } else {
+        0
+    };
     render(
         &state,
         "dashboard.html",
         Some(&current),
-        context! { nav => "dashboard", counts, recent, readiness },
+        context! { nav => "dashboard", counts, recent, readiness, risk, work => work.len(), work_overdue, pending },
     )
 }
 

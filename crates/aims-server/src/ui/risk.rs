@@ -138,6 +138,16 @@ fn fields_from(pairs: &Pairs, errors: &mut ValidationErrors) -> RiskFields {
         residual_impact,
         status,
         treatment: one(pairs, "treatment").into(),
+        dimension_scores: pairs
+            .iter()
+            .filter_map(|(k, v)| {
+                let id = k.strip_prefix("dimension.")?;
+                match v.trim() {
+                    "" => None,
+                    text => Some((id.to_owned(), text.parse::<u8>().unwrap_or(u8::MAX))),
+                }
+            })
+            .collect(),
     }
 }
 
@@ -206,6 +216,7 @@ pub async fn new_form(
         residual_impact: None,
         status: RiskStatus::Open,
         treatment: String::new(),
+        dimension_scores: Default::default(),
     };
     form_page(
         &state,

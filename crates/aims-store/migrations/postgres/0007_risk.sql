@@ -17,6 +17,7 @@ CREATE TABLE risks (
     methodology_version BIGINT NOT NULL,
     inherent_level      TEXT NOT NULL,
     residual_level      TEXT NOT NULL,
+    weighted_score      DOUBLE PRECISION NOT NULL,
     above_appetite      BIGINT NOT NULL,
     acceptance          TEXT NOT NULL,
     version             BIGINT NOT NULL,

@@ -17,6 +17,7 @@ CREATE TABLE risks (
     methodology_version INTEGER NOT NULL,
     inherent_level      TEXT NOT NULL,
     residual_level      TEXT NOT NULL,
+    weighted_score      REAL NOT NULL,
     above_appetite      INTEGER NOT NULL,
     acceptance          TEXT NOT NULL,
     version             INTEGER NOT NULL,

@@ -54,6 +54,14 @@ contract! {
         let mut fields = system("Credit scoring");
         fields.lifecycle_stage = LifecycleStage::Validation;
         let sys = s.create_ai_system(&ctx, fields).await.unwrap();
+        // A questionnaire with a required answer missing is refused by field, nothing written.
+        let incomplete = IntakeAnswers { affected_people: " ".into(), ..credit_answers() };
+        let size = s.ledger_head().await.unwrap().size;
+        match s.classify_system(&ctx, sys.id, incomplete, 0).await.unwrap_err() {
+            StoreError::Validation(e) => assert_eq!(e.for_field("affected_people"), Some("is required")),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(s.ledger_head().await.unwrap().size, size);
         let classified = s.classify_system(&ctx, sys.id, credit_answers(), 0).await.unwrap();
         assert_eq!(classified.classification.class.code(), "high");
         assert_eq!(classified.screening.annex_iii_area.as_deref(), Some("Annex III 5"));

@@ -31,6 +31,7 @@ fn risk(title: &str, subject: String, likelihood: u8, impact: u8) -> RiskFields 
         residual_impact: None,
         status: RiskStatus::Open,
         treatment: String::new(),
+        dimension_scores: Default::default(),
     }
 }
 
@@ -66,6 +67,19 @@ contract! {
         }
         assert_eq!(s.risks(None).await.unwrap().len(), 1);
 
+        // Weighted dimensions give a score; an unknown dimension or a score above 4 is named.
+        let mut scored = risk("Opaque vendor model", format!("vendor:{}", vendor.id), 2, 2);
+        scored.dimension_scores = [("technical_uncertainty".to_owned(), 4), ("societal_impact".to_owned(), 2)].into();
+        let scored = s.create_risk(&ctx, scored).await.unwrap();
+        assert!((scored.weighted_score - (0.2 + 0.25 * 0.5)).abs() < 1e-9, "{}", scored.weighted_score);
+        let mut bad = risk("x", format!("vendor:{}", vendor.id), 2, 2);
+        bad.dimension_scores = [("vibes".to_owned(), 1), ("autonomy".to_owned(), 9)].into();
+        match s.create_risk(&ctx, bad).await.unwrap_err() {
+            StoreError::Validation(e) => {
+                assert!(e.for_field("dimension_scores.vibes").is_some() && e.for_field("dimension_scores.autonomy").is_some(), "{e:?}");
+            }
+            other => panic!("{other:?}"),
+        }
         // A critical risk is beyond a risk owner's authority to accept.
         let critical = s.create_risk(&ctx, risk("Discrimination", format!("ai_system:{}", a.id), 5, 5)).await.unwrap();
         assert_eq!(critical.residual_level, "critical");
@@ -91,6 +105,10 @@ contract! {
         let again = s.create_risk(&ctx, risk("Same again", format!("vendor:{}", vendor.id), 4, 4)).await.unwrap();
         assert_eq!((again.residual_level.as_str(), again.methodology_version), ("critical", 1));
         assert_eq!(s.risk("R-1").await.unwrap().risk.methodology_version, 0);
+        // A methodology whose weights do not sum to 1 is refused too.
+        let mut heavy = Methodology::default_methodology();
+        heavy.dimensions[0].weight = 0.9;
+        assert!(matches!(s.approve_methodology(&ctx, heavy, 1).await.unwrap_err(), StoreError::Validation(ref e) if e.errors.iter().any(|f| f.message.contains("sum to 1"))));
         // A methodology whose matrix has a gap is refused by field.
         let mut broken = Methodology::default_methodology();
         broken.matrix[1].pop();
