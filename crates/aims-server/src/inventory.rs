@@ -463,3 +463,38 @@ pub async fn counts(store: &Store) -> Result<BTreeMap<String, i64>, StoreError> 
     }
     Ok(counts)
 }
+
+/// Every record of `kinds` as (`kind:id`, "Kind: name") for pickers, AI systems first.
+pub async fn node_choices(
+    store: &Store,
+    kinds: &[Kind],
+) -> Result<Vec<(String, String)>, StoreError> {
+    let mut out = Vec::new();
+    for kind in kinds {
+        if *kind == Kind::AiSystem {
+            let systems = store
+                .list_ai_systems(
+                    &Default::default(),
+                    &aims_store::ListParams {
+                        limit: Some(500),
+                        ..Default::default()
+                    },
+                )
+                .await?;
+            out.extend(systems.items.into_iter().map(|s| {
+                (
+                    format!("ai_system:{}", s.id),
+                    format!("AI system: {}", s.fields.name),
+                )
+            }));
+        } else {
+            for item in store.all_items(*kind).await? {
+                out.push((
+                    item.node().key(),
+                    format!("{}: {}", kind.label(), item.display_name()),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}

@@ -276,17 +276,7 @@ fn stale(entity: &'static str, id: Uuid, expected: i64, actual: i64) -> StoreErr
 impl Store {
     /// The active methodology and its version (0: the shipped default, never saved).
     pub async fn active_methodology(&self) -> Result<(Methodology, i64), StoreError> {
-        let row =
-            sqlx::query("SELECT version, methodology FROM risk_methodologies WHERE active = 1")
-                .fetch_optional(&self.pool)
-                .await?;
-        match row {
-            Some(row) => Ok((
-                serde_json::from_str(&row.try_get::<String, _>("methodology")?)?,
-                row.try_get("version")?,
-            )),
-            None => Ok((Methodology::default_methodology(), 0)),
-        }
+        active_methodology_on(&self.pool).await
     }
 
     /// One methodology version (0 is the default).
@@ -969,26 +959,13 @@ impl WriteTx<'_> {
     }
 
     async fn active_methodology_in(&mut self) -> Result<(Methodology, i64), StoreError> {
-        let row =
-            sqlx::query("SELECT version, methodology FROM risk_methodologies WHERE active = 1")
-                .fetch_optional(&mut *self.tx)
-                .await?;
-        match row {
-            Some(row) => Ok((
-                serde_json::from_str(&row.try_get::<String, _>("methodology")?)?,
-                row.try_get("version")?,
-            )),
-            None => Ok((Methodology::default_methodology(), 0)),
-        }
+        active_methodology_on(&mut *self.tx).await
     }
 
-    /// Validates and inserts a risk with its levels.
-    async fn insert_risk(
-        &mut self,
-        fields: RiskFields,
-        id: Option<Uuid>,
-    ) -> Result<Risk, StoreError> {
-        let (methodology, version) = self.active_methodology_in().await?;
+    /// Validates a risk's fields under the active methodology, checks its subject exists,
+    /// and computes its levels and score.
+    async fn assess(&mut self, fields: RiskFields) -> Result<Assessed, StoreError> {
+        let (methodology, methodology_version) = self.active_methodology_in().await?;
         let fields = fields.validated(&methodology)?;
         let subject =
             NodeRef::parse(&fields.subject).map_err(|e| ValidationErrors::single("subject", e))?;
@@ -999,22 +976,40 @@ impl WriteTx<'_> {
             )
             .into());
         }
+        let (inherent_level, residual_level, above_appetite) = levels(&methodology, &fields);
+        Ok(Assessed {
+            weighted_score: fields.weighted_score(&methodology),
+            fields,
+            subject,
+            methodology_version,
+            inherent_level,
+            residual_level,
+            above_appetite,
+        })
+    }
+
+    /// Validates and inserts a risk with its levels.
+    async fn insert_risk(
+        &mut self,
+        fields: RiskFields,
+        id: Option<Uuid>,
+    ) -> Result<Risk, StoreError> {
+        let assessed = self.assess(fields).await?;
+        let (fields, subject) = (assessed.fields, assessed.subject);
         let number: i64 = sqlx::query("SELECT COALESCE(MAX(number), 0) + 1 AS next FROM risks")
             .fetch_one(&mut *self.tx)
             .await?
             .try_get("next")?;
         let now = self.ctx().now_text();
-        let (inherent, residual, above) = levels(&methodology, &fields);
-        let weighted_score = fields.weighted_score(&methodology);
         let risk = Risk {
             id: id.unwrap_or_else(Uuid::new_v4),
-            weighted_score,
+            weighted_score: assessed.weighted_score,
             number,
             fields,
-            methodology_version: version,
-            inherent_level: inherent,
-            residual_level: residual,
-            above_appetite: above,
+            methodology_version: assessed.methodology_version,
+            inherent_level: assessed.inherent_level,
+            residual_level: assessed.residual_level,
+            above_appetite: assessed.above_appetite,
             acceptance: None,
             version: 1,
             created_at: now.clone(),
@@ -1054,25 +1049,14 @@ impl WriteTx<'_> {
         fields: RiskFields,
         action: &str,
     ) -> Result<Risk, StoreError> {
-        let (methodology, version) = self.active_methodology_in().await?;
-        let fields = fields.validated(&methodology)?;
-        let subject =
-            NodeRef::parse(&fields.subject).map_err(|e| ValidationErrors::single("subject", e))?;
-        if !self.node_exists(subject).await? {
-            return Err(ValidationErrors::single(
-                "subject",
-                format!("no {} has the id {}", subject.kind.label(), subject.id),
-            )
-            .into());
-        }
-        let (inherent, residual, above) = levels(&methodology, &fields);
-        let weighted_score = fields.weighted_score(&methodology);
+        let assessed = self.assess(fields).await?;
+        let fields = assessed.fields;
         let risk = Risk {
-            methodology_version: version,
-            inherent_level: inherent,
-            residual_level: residual,
-            above_appetite: above,
-            weighted_score,
+            methodology_version: assessed.methodology_version,
+            inherent_level: assessed.inherent_level,
+            residual_level: assessed.residual_level,
+            above_appetite: assessed.above_appetite,
+            weighted_score: assessed.weighted_score,
             ..current
         };
         self.write_risk(risk, fields, action).await
@@ -1170,6 +1154,34 @@ impl WriteTx<'_> {
         )
         .await?;
         Ok(())
+    }
+}
+
+/// A risk's fields with what the methodology makes of them.
+struct Assessed {
+    fields: RiskFields,
+    subject: NodeRef,
+    methodology_version: i64,
+    inherent_level: String,
+    residual_level: String,
+    above_appetite: bool,
+    weighted_score: f64,
+}
+
+/// The active methodology and its version, on the pool or inside a transaction.
+async fn active_methodology_on<'e, E>(executor: E) -> Result<(Methodology, i64), StoreError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let row = sqlx::query("SELECT version, methodology FROM risk_methodologies WHERE active = 1")
+        .fetch_optional(executor)
+        .await?;
+    match row {
+        Some(row) => Ok((
+            serde_json::from_str(&row.try_get::<String, _>("methodology")?)?,
+            row.try_get("version")?,
+        )),
+        None => Ok((Methodology::default_methodology(), 0)),
     }
 }
 

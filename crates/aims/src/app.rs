@@ -90,3 +90,34 @@ fn warn_if_readable_by_others(path: &Path) {
 
 #[cfg(not(unix))]
 fn warn_if_readable_by_others(_path: &Path) {}
+
+/// A governance decision made from the command line belongs to a named person: their role
+/// is checked for `permission` exactly as on the web, and the write is theirs.
+pub async fn acting_as(
+    store: &Store,
+    username: &str,
+    permission: aims_core::access::Permission,
+) -> Result<(aims_store::Decider, WriteCtx)> {
+    let user = store
+        .get_user_by_name(username)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no user named `{username}`"))?;
+    if user.disabled || !user.role.allows(permission) {
+        anyhow::bail!(
+            "`{}` ({}) may not do this: it needs the `{}` permission",
+            user.username,
+            user.role,
+            permission
+        );
+    }
+    Ok((
+        aims_store::Decider {
+            user_id: user.id,
+            role: user.role,
+        },
+        WriteCtx::new(
+            aims_store::Actor::User(user.id),
+            time::OffsetDateTime::now_utc(),
+        ),
+    ))
+}

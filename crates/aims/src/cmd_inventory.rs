@@ -6,7 +6,6 @@
 //! and that person's role is checked exactly as on the web: the CLI has database access,
 //! but governance decisions still belong to named people.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -15,14 +14,15 @@ use aims_core::governance::{Decision, Policy, Requirement, Subject};
 use aims_core::inventory::Kind;
 use aims_core::inventory::graph::{Direction, NodeRef};
 use aims_core::risk::classification::IntakeAnswers;
-use aims_store::{Actor, Decider, ItemFilter, NewLink, NewWaiver, Store, WriteCtx};
+use aims_store::{Actor, ItemFilter, NewLink, NewWaiver, WriteCtx};
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::app::App;
+use crate::app::{App, acting_as as person};
 use crate::output::{cell, emit, table};
+use crate::output::{invalid, json_arg};
 
 fn kind(text: &str) -> Result<Kind, String> {
     Kind::parse(text).and_then(|k| {
@@ -230,40 +230,6 @@ pub enum GovernanceCommand {
     },
 }
 
-fn read_json(arg: &str) -> Result<Value> {
-    let text = if arg == "-" {
-        let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text)?;
-        text
-    } else if let Some(path) = arg.strip_prefix('@') {
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))?
-    } else {
-        arg.to_owned()
-    };
-    serde_json::from_str(&text).map_err(|e| {
-        anyhow::anyhow!(
-            "the JSON is invalid at line {}, column {}: {e}",
-            e.line(),
-            e.column()
-        )
-    })
-}
-
-fn invalid(error: aims_store::StoreError) -> anyhow::Error {
-    match error {
-        aims_store::StoreError::Validation(errors) => anyhow::anyhow!(
-            "invalid input: {}",
-            errors
-                .errors
-                .iter()
-                .map(|e| format!("{}: {}", e.field, e.message))
-                .collect::<Vec<_>>()
-                .join("; ")
-        ),
-        other => other.into(),
-    }
-}
-
 fn node(text: &str) -> Result<NodeRef> {
     NodeRef::parse(text).map_err(|e| anyhow::anyhow!(e))
 }
@@ -274,32 +240,6 @@ fn subject_of(text: &str) -> Result<(Subject, uuid::Uuid)> {
         anyhow::anyhow!("transitions apply to ai_system:<id> or model_version:<id>")
     })?;
     Ok((subject, node.id))
-}
-
-async fn person(
-    store: &Store,
-    username: &str,
-    permission: Permission,
-) -> Result<(Decider, WriteCtx)> {
-    let user = store
-        .get_user_by_name(username)
-        .await?
-        .with_context(|| format!("no user named `{username}`"))?;
-    if user.disabled || !user.role.allows(permission) {
-        bail!(
-            "`{}` ({}) may not do this: it needs the `{}` permission",
-            user.username,
-            user.role,
-            permission
-        );
-    }
-    Ok((
-        Decider {
-            user_id: user.id,
-            role: user.role,
-        },
-        WriteCtx::new(Actor::User(user.id), time::OffsetDateTime::now_utc()),
-    ))
 }
 
 pub async fn inventory(app: &App, command: InventoryCommand) -> Result<ExitCode> {
@@ -380,7 +320,7 @@ pub async fn inventory(app: &App, command: InventoryCommand) -> Result<ExitCode>
             })?;
         }
         InventoryCommand::Add { kind, fields: json } => {
-            let fields = read_json(&json)?;
+            let fields = json_arg(&json)?;
             let store = app.write_store().await?;
             let item = store
                 .create_item(&app.cli_ctx(), kind, &fields)
@@ -401,7 +341,7 @@ pub async fn inventory(app: &App, command: InventoryCommand) -> Result<ExitCode>
             fields: json,
             expect_version,
         } => {
-            let fields = read_json(&json)?;
+            let fields = json_arg(&json)?;
             let store = app.write_store().await?;
             let version = match expect_version {
                 Some(v) => v,

@@ -8,12 +8,12 @@ use aims_core::access::Permission;
 use aims_core::risk::assessment::Template;
 use aims_core::risk::methodology::Methodology;
 use aims_core::risk::register::RiskFields;
-use aims_store::{Actor, Decider, Store, WriteCtx};
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 
-use crate::app::App;
+use crate::app::{App, acting_as as person};
 use crate::output::{cell, emit, table};
+use crate::output::{invalid, json_arg};
 
 #[derive(Debug, Subcommand)]
 pub enum RiskCommand {
@@ -96,63 +96,6 @@ pub enum MethodologyCommand {
         #[arg(long = "as")]
         by: String,
     },
-}
-
-fn json_arg(arg: &str) -> Result<serde_json::Value> {
-    let text = match arg.strip_prefix('@') {
-        Some(path) => {
-            std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))?
-        }
-        None => arg.to_owned(),
-    };
-    serde_json::from_str(&text).map_err(|e| {
-        anyhow::anyhow!(
-            "the JSON is invalid at line {}, column {}: {e}",
-            e.line(),
-            e.column()
-        )
-    })
-}
-
-fn invalid(error: aims_store::StoreError) -> anyhow::Error {
-    match error {
-        aims_store::StoreError::Validation(errors) => anyhow::anyhow!(
-            "invalid input: {}",
-            errors
-                .errors
-                .iter()
-                .map(|e| format!("{}: {}", e.field, e.message))
-                .collect::<Vec<_>>()
-                .join("; ")
-        ),
-        other => other.into(),
-    }
-}
-
-async fn person(
-    store: &Store,
-    username: &str,
-    permission: Permission,
-) -> Result<(Decider, WriteCtx)> {
-    let user = store
-        .get_user_by_name(username)
-        .await?
-        .with_context(|| format!("no user named `{username}`"))?;
-    if user.disabled || !user.role.allows(permission) {
-        bail!(
-            "`{}` ({}) may not do this: it needs the `{}` permission",
-            user.username,
-            user.role,
-            permission
-        );
-    }
-    Ok((
-        Decider {
-            user_id: user.id,
-            role: user.role,
-        },
-        WriteCtx::new(Actor::User(user.id), time::OffsetDateTime::now_utc()),
-    ))
 }
 
 fn write_out(output: Option<&PathBuf>, text: &str) -> Result<()> {

@@ -6,12 +6,9 @@
 use std::collections::BTreeMap;
 
 use aims_core::access::Role;
-use aims_core::ai_system::{AutonomyLevel, OrgRole};
 use aims_core::governance::{Decision, Subject};
 use aims_core::inventory::{FlowDirection, Kind};
-use aims_core::risk::classification::{
-    DecisionEffect, IntakeAnswers, Reversibility, Scale, Sector,
-};
+use aims_core::risk::classification::IntakeAnswers;
 use aims_core::user::User;
 use aims_store::{Actor, Decider, InventoryItem, NewLink, Store, WriteCtx};
 use anyhow::{Context, Result};
@@ -221,26 +218,7 @@ pub async fn seed(store: &Store, start: OffsetDateTime, people: &[User]) -> Resu
         .classify_system(
             &risk_ctx,
             credit,
-            IntakeAnswers {
-                purpose: "Scores consumer loan applications".into(),
-                org_role: OrgRole::Provider,
-                affected_people: "loan applicants".into(),
-                decision_effect: DecisionEffect::Legal,
-                autonomy: AutonomyLevel::Partial,
-                reversibility: Reversibility::WithEffort,
-                scale: Scale::Medium,
-                sensitive_data: false,
-                vulnerable_groups: false,
-                sector: Sector::EssentialServices,
-                profiling: true,
-                annex_i_safety_component: false,
-                art_6_3_condition: false,
-                prohibited_practices: Vec::new(),
-                interacts_with_people: false,
-                generates_synthetic_content: false,
-                emotion_or_biometric_categorisation: false,
-                deep_fakes: false,
-            },
+            IntakeAnswers::example_credit_scoring(),
             0,
         )
         .await?;

@@ -43,3 +43,40 @@ pub fn cell(text: &str, max: usize) -> String {
         format!("{cut}…")
     }
 }
+
+/// A store error for the command line: invalid input lists every field and its problem.
+pub fn invalid(error: aims_store::StoreError) -> anyhow::Error {
+    match error {
+        aims_store::StoreError::Validation(errors) => anyhow::anyhow!(
+            "invalid input: {}",
+            errors
+                .errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        other => other.into(),
+    }
+}
+
+/// A JSON argument: inline text, `@file.json`, or `-` for standard input.
+pub fn json_arg(arg: &str) -> anyhow::Result<serde_json::Value> {
+    use std::io::Read;
+    let text = if arg == "-" {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text)?;
+        text
+    } else if let Some(path) = arg.strip_prefix('@') {
+        std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read {path}: {e}"))?
+    } else {
+        arg.to_owned()
+    };
+    serde_json::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "the JSON is invalid at line {}, column {}: {e}",
+            e.line(),
+            e.column()
+        )
+    })
+}

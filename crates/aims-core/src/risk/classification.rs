@@ -121,6 +121,33 @@ pub struct IntakeAnswers {
     pub deep_fakes: bool,
 }
 
+impl IntakeAnswers {
+    /// A consumer credit-scoring system run by its provider: high impact, high-risk under
+    /// Annex III 5(b). The demo organisation and the tests use it.
+    pub fn example_credit_scoring() -> Self {
+        IntakeAnswers {
+            purpose: "Scores consumer loan applications".into(),
+            org_role: OrgRole::Provider,
+            affected_people: "loan applicants".into(),
+            decision_effect: DecisionEffect::Legal,
+            autonomy: AutonomyLevel::Partial,
+            reversibility: Reversibility::WithEffort,
+            scale: Scale::Medium,
+            sensitive_data: false,
+            vulnerable_groups: false,
+            sector: Sector::EssentialServices,
+            profiling: true,
+            annex_i_safety_component: false,
+            art_6_3_condition: false,
+            prohibited_practices: Vec::new(),
+            interacts_with_people: false,
+            generates_synthetic_content: false,
+            emotion_or_biometric_categorisation: false,
+            deep_fakes: false,
+        }
+    }
+}
+
 /// One answer's contribution to the class.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -257,28 +284,8 @@ pub(crate) mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
-    /// The demo's credit-scoring system: a provider's model deciding on loan applicants.
     pub(crate) fn credit_scoring() -> IntakeAnswers {
-        IntakeAnswers {
-            purpose: "Scores consumer loan applications".into(),
-            org_role: OrgRole::Provider,
-            affected_people: "loan applicants".into(),
-            decision_effect: DecisionEffect::Legal,
-            autonomy: AutonomyLevel::Partial,
-            reversibility: Reversibility::WithEffort,
-            scale: Scale::Medium,
-            sensitive_data: false,
-            vulnerable_groups: false,
-            sector: Sector::EssentialServices,
-            profiling: true,
-            annex_i_safety_component: false,
-            art_6_3_condition: false,
-            prohibited_practices: Vec::new(),
-            interacts_with_people: false,
-            generates_synthetic_content: false,
-            emotion_or_biometric_categorisation: false,
-            deep_fakes: false,
-        }
+        IntakeAnswers::example_credit_scoring()
     }
 
     #[test]

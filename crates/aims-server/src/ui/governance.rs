@@ -19,45 +19,9 @@ use crate::api::systems::parse_id;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::ui::inventory::{Pairs, error_map, one, pairs};
+use crate::ui::form::{Pairs, back_with, error_map, one, pairs, query_pairs, urlencode};
 use crate::ui::systems::redirect;
 use crate::ui::{render, render_status};
-
-fn query_pairs(uri: &Uri) -> Pairs {
-    serde_urlencoded::from_str(uri.query().unwrap_or("")).unwrap_or_default()
-}
-
-/// Redirects back with a message, or shows the error page for what is not a form problem.
-fn back_with(location: &str, result: Result<(), StoreError>) -> ApiResult<Response> {
-    match result {
-        Ok(()) => Ok(redirect(location)),
-        Err(StoreError::Validation(errors)) => {
-            let message: Vec<String> = errors
-                .errors
-                .iter()
-                .map(|e| format!("{}: {}", e.field, e.message))
-                .collect();
-            Ok(redirect(&format!(
-                "{location}{}error={}",
-                if location.contains('?') { "&" } else { "?" },
-                urlencode(&message.join("; "))
-            )))
-        }
-        Err(StoreError::Conflict { message, .. }) => Ok(redirect(&format!(
-            "{location}{}error={}",
-            if location.contains('?') { "&" } else { "?" },
-            urlencode(&message)
-        ))),
-        Err(other) => Err(other.into()),
-    }
-}
-
-fn urlencode(text: &str) -> String {
-    serde_urlencoded::to_string([("", text)])
-        .unwrap_or_default()
-        .trim_start_matches('=')
-        .to_owned()
-}
 
 /// The intake questionnaire with the current classification.
 pub async fn classification_form(
@@ -301,20 +265,15 @@ pub(crate) async fn system_governance(
             context! { id => l.id, relation => l.edge.relation.replace('_', " "), href => crate::inventory::href(l.edge.to), name, kind => l.edge.to.kind.label(), attributes => l.attributes, origin => l.origin }
         })
         .collect();
-    let mut targets: Vec<(String, String)> = Vec::new();
+    let mut target_kinds: Vec<aims_core::inventory::Kind> = Vec::new();
     for (_, _, kinds) in SYSTEM_RELATIONS {
         for kind in *kinds {
-            for item in store.all_items(*kind).await? {
-                let entry = (
-                    item.node().key(),
-                    format!("{}: {}", kind.label(), item.display_name()),
-                );
-                if !targets.contains(&entry) {
-                    targets.push(entry);
-                }
+            if !target_kinds.contains(kind) {
+                target_kinds.push(*kind);
             }
         }
     }
+    let targets = crate::inventory::node_choices(store, &target_kinds).await?;
     let (depends_on, depended_by) = crate::ui::inventory::neighbourhood(
         state,
         aims_core::inventory::graph::NodeRef::new(aims_core::inventory::Kind::AiSystem, id),
@@ -595,35 +554,14 @@ pub async fn waivers(
     let waivers = state.store().waivers(None).await?;
     let names = state.store().node_names().await?;
     let rows: Vec<minijinja::Value> = waivers.iter().map(|w| context! { w, subject => names.get(&w.subject_id).map(|(_, n)| n.clone()).unwrap_or_default(), href => subject_href(w.subject_type, w.subject_id), requirement => w.requirement.label() }).collect();
-    let mut subjects: Vec<(String, String)> = state
-        .store()
-        .list_ai_systems(
-            &Default::default(),
-            &aims_store::ListParams {
-                limit: Some(500),
-                ..Default::default()
-            },
-        )
-        .await?
-        .items
-        .into_iter()
-        .map(|s| {
-            (
-                format!("ai_system:{}", s.id),
-                format!("AI system: {}", s.fields.name),
-            )
-        })
-        .collect();
-    for item in state
-        .store()
-        .all_items(aims_core::inventory::Kind::ModelVersion)
-        .await?
-    {
-        subjects.push((
-            format!("model_version:{}", item.id),
-            format!("Model version: {}", item.display_name()),
-        ));
-    }
+    let subjects = crate::inventory::node_choices(
+        state.store(),
+        &[
+            aims_core::inventory::Kind::AiSystem,
+            aims_core::inventory::Kind::ModelVersion,
+        ],
+    )
+    .await?;
     let (policy, _) = state.store().governance_policy().await?;
     render(
         &state,

@@ -1,8 +1,6 @@
 //! Pages of the inventory: an overview with the dependency graph, a list per kind, and a
 //! generic form and detail page driven by each kind's field declarations.
 
-use std::collections::BTreeMap;
-
 use aims_core::ValidationErrors;
 use aims_core::inventory::graph::{Direction, NodeRef};
 use aims_core::inventory::{FieldType, Kind, assess};
@@ -19,22 +17,9 @@ use crate::api::systems::parse_id;
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
 use crate::state::AppState;
+use crate::ui::form::{Pairs, error_map, one, pairs};
 use crate::ui::systems::redirect;
 use crate::ui::{form_outcome, render, render_status};
-
-/// Form pairs as posted, in order; repeated keys are kept (multi-selects).
-pub(crate) type Pairs = Vec<(String, String)>;
-
-pub(crate) fn pairs(body: &[u8]) -> Pairs {
-    serde_urlencoded::from_bytes(body).unwrap_or_default()
-}
-
-pub(crate) fn one<'a>(pairs: &'a Pairs, name: &str) -> &'a str {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map_or("", |(_, v)| v.as_str())
-}
 
 /// Builds the JSON fields of `kind` from a posted form, in the shapes the validator
 /// expects; what cannot be parsed is passed on as text so the validator names the field.
@@ -272,26 +257,6 @@ async fn pick_options(state: &AppState, kind: Kind) -> ApiResult<Vec<(String, St
         .into_iter()
         .map(|i| (i.id.to_string(), i.display_name()))
         .collect())
-}
-
-pub(crate) fn error_map(errors: &ValidationErrors) -> BTreeMap<String, String> {
-    let mut map = BTreeMap::new();
-    for e in &errors.errors {
-        // `assessment.governance` and `rows[2].activity` show against their field, named.
-        let root = e
-            .field
-            .split(['.', '['])
-            .next()
-            .unwrap_or(&e.field)
-            .to_owned();
-        let message = if root == e.field {
-            e.message.clone()
-        } else {
-            format!("{}: {}", e.field, e.message)
-        };
-        map.entry(root).or_insert(message);
-    }
-    map
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod checks;
 pub mod conformance;
 pub mod evidence;
+pub(crate) mod form;
 pub mod governance;
 pub mod history;
 pub mod inventory;

@@ -19,20 +19,9 @@ use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::risk::Basis;
 use crate::state::AppState;
-use crate::ui::inventory::{Pairs, error_map, one, pairs};
+use crate::ui::form::{Pairs, back_with, error_map, one, pairs, query_pairs, urlencode};
 use crate::ui::systems::redirect;
 use crate::ui::{form_outcome, render, render_status};
-
-fn query_pairs(uri: &Uri) -> Pairs {
-    serde_urlencoded::from_str(uri.query().unwrap_or("")).unwrap_or_default()
-}
-
-fn urlencode(text: &str) -> String {
-    serde_urlencoded::to_string([("", text)])
-        .unwrap_or_default()
-        .trim_start_matches('=')
-        .to_owned()
-}
 
 fn today(state: &AppState) -> String {
     aims_core::timefmt::format_date(state.clock().now().date())
@@ -72,40 +61,16 @@ pub async fn register(
 }
 
 async fn subjects(state: &AppState) -> ApiResult<Vec<(String, String)>> {
-    let store = state.store();
-    let mut out: Vec<(String, String)> = store
-        .list_ai_systems(
-            &Default::default(),
-            &aims_store::ListParams {
-                limit: Some(500),
-                ..Default::default()
-            },
-        )
-        .await?
-        .items
-        .into_iter()
-        .map(|s| {
-            (
-                format!("ai_system:{}", s.id),
-                format!("AI system: {}", s.fields.name),
-            )
-        })
-        .collect();
-    for kind in [
-        aims_core::inventory::Kind::Model,
-        aims_core::inventory::Kind::ModelVersion,
-        aims_core::inventory::Kind::Dataset,
-        aims_core::inventory::Kind::DatasetVersion,
-        aims_core::inventory::Kind::Vendor,
-    ] {
-        for item in store.all_items(kind).await? {
-            out.push((
-                item.node().key(),
-                format!("{}: {}", kind.label(), item.display_name()),
-            ));
-        }
-    }
-    Ok(out)
+    use aims_core::inventory::Kind;
+    let kinds = [
+        Kind::AiSystem,
+        Kind::Model,
+        Kind::ModelVersion,
+        Kind::Dataset,
+        Kind::DatasetVersion,
+        Kind::Vendor,
+    ];
+    Ok(crate::inventory::node_choices(state.store(), &kinds).await?)
 }
 
 fn fields_from(pairs: &Pairs, errors: &mut ValidationErrors) -> RiskFields {
@@ -384,32 +349,6 @@ pub async fn show(
     )
 }
 
-fn back(location: &str, result: Result<(), StoreError>) -> ApiResult<Response> {
-    let sep = if location.contains('?') { "&" } else { "?" };
-    match result {
-        Ok(()) => Ok(redirect(location)),
-        Err(StoreError::Validation(errors)) => {
-            let text: Vec<String> = errors
-                .errors
-                .iter()
-                .map(|e| format!("{}: {}", e.field.replace('_', " "), e.message))
-                .collect();
-            Ok(redirect(&format!(
-                "{location}{sep}error={}",
-                urlencode(&text.join("; "))
-            )))
-        }
-        Err(StoreError::Conflict { message, .. } | StoreError::Forbidden { message, .. }) => Ok(
-            redirect(&format!("{location}{sep}error={}", urlencode(&message))),
-        ),
-        Err(other @ StoreError::StaleVersion { .. }) => Ok(redirect(&format!(
-            "{location}{sep}error={}",
-            urlencode(&other.to_string())
-        ))),
-        Err(other) => Err(other.into()),
-    }
-}
-
 pub async fn accept(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -429,7 +368,7 @@ pub async fn accept(
         )
         .await
         .map(|_| ());
-    back(
+    back_with(
         &format!("/risks/{}?notice=accepted", view.risk.number),
         result,
     )
@@ -470,7 +409,7 @@ pub async fn action_add(
         .add_risk_action(&current.ctx(&state), view.risk.id, action_from(&pairs))
         .await
         .map(|_| ());
-    back(
+    back_with(
         &format!("/risks/{}?notice=action#actions", view.risk.number),
         result,
     )
@@ -491,7 +430,7 @@ pub async fn action_update(
         .update_risk_action(&current.ctx(&state), id, version, action_from(&pairs))
         .await
         .map(|_| ());
-    back(&format!("/risks/{number}?notice=action#actions"), result)
+    back_with(&format!("/risks/{number}?notice=action#actions"), result)
 }
 
 /// Imports an uploaded register file (CSV, or JSON rows).
@@ -590,7 +529,7 @@ pub async fn methodology_approve(
         )
         .into()),
     };
-    back("/risks/methodology?notice=approved", result)
+    back_with("/risks/methodology?notice=approved", result)
 }
 
 /// Starts an impact assessment for a system.
@@ -609,7 +548,7 @@ pub async fn assessment_start(
         .await
     {
         Ok(assessment) => Ok(redirect(&format!("/assessments/{}", assessment.id))),
-        Err(error) => back(&format!("/systems/{id}#assessments"), Err(error)),
+        Err(error) => back_with(&format!("/systems/{id}#assessments"), Err(error)),
     }
 }
 
@@ -681,7 +620,7 @@ pub async fn assessment_save(
         .save_assessment(&current.ctx(&state), id, version, answers)
         .await
         .map(|_| ());
-    back(&format!("/assessments/{id}?notice=saved"), result)
+    back_with(&format!("/assessments/{id}?notice=saved"), result)
 }
 
 pub async fn assessment_approve(
@@ -695,7 +634,7 @@ pub async fn assessment_approve(
         .approve_assessment(&current.ctx(&state), decider(&current), id)
         .await
         .map(|_| ());
-    back(&format!("/assessments/{id}?notice=approved"), result)
+    back_with(&format!("/assessments/{id}?notice=approved"), result)
 }
 
 /// The risk part of a system's page: risks reaching it, with paths, and its assessments.

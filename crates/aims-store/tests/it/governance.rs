@@ -17,26 +17,7 @@ use crate::inventory::system;
 use crate::support::*;
 
 fn credit_answers() -> IntakeAnswers {
-    IntakeAnswers {
-        purpose: "Scores consumer loan applications".into(),
-        org_role: aims_core::ai_system::OrgRole::Provider,
-        affected_people: "loan applicants".into(),
-        decision_effect: DecisionEffect::Legal,
-        autonomy: aims_core::ai_system::AutonomyLevel::Partial,
-        reversibility: Reversibility::WithEffort,
-        scale: Scale::Medium,
-        sensitive_data: false,
-        vulnerable_groups: false,
-        sector: Sector::EssentialServices,
-        profiling: true,
-        annex_i_safety_component: false,
-        art_6_3_condition: false,
-        prohibited_practices: Vec::new(),
-        interacts_with_people: false,
-        generates_synthetic_content: false,
-        emotion_or_biometric_categorisation: false,
-        deep_fakes: false,
-    }
+    IntakeAnswers::example_credit_scoring()
 }
 
 fn person(role: Role) -> Decider {
