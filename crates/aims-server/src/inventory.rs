@@ -212,6 +212,7 @@ pub async fn my_work(
     user_id: uuid::Uuid,
     role: Role,
     today: time::Date,
+    law_version: &str,
 ) -> Result<Vec<WorkItem>, StoreError> {
     let today_text = aims_core::timefmt::format_date(today);
     let mut items = Vec::new();
@@ -317,7 +318,7 @@ pub async fn my_work(
             href: href(item.node()),
         });
     }
-    risk_work(store, role, today, &mut items).await?;
+    risk_work(store, role, today, law_version, &mut items).await?;
     items.sort_by(|a, b| {
         (!a.overdue, a.due.is_empty(), &a.due).cmp(&(!b.overdue, b.due.is_empty(), &b.due))
     });
@@ -326,11 +327,12 @@ pub async fn my_work(
 
 /// Risk work: treatment actions past due and risks above appetite left untreated (for
 /// those who may record and treat risks), and classifications to review because the
-/// methodology changed or a fairness or drift check failed since.
+/// methodology or the EU AI Act data changed, or a fairness or drift check failed since.
 async fn risk_work(
     store: &Store,
     role: Role,
     today: time::Date,
+    law_version: &str,
     items: &mut Vec<WorkItem>,
 ) -> Result<(), StoreError> {
     if !role.allows(aims_core::access::Permission::RiskWrite) {
@@ -411,6 +413,16 @@ async fn risk_work(
         }) {
             reasons.push("a fairness or drift check failed".to_owned());
         }
+        if !law_version.is_empty() && classification.law_version != law_version {
+            reasons.push(format!(
+                "the EU AI Act data changed (classified with {}, now {law_version})",
+                if classification.law_version.is_empty() {
+                    "an earlier version"
+                } else {
+                    &classification.law_version
+                }
+            ));
+        }
         if !reasons.is_empty() {
             items.push(WorkItem {
                 kind: "review".into(),
@@ -463,6 +475,17 @@ pub async fn counts(store: &Store) -> Result<BTreeMap<String, i64>, StoreError> 
     }
     Ok(counts)
 }
+
+/// The version of the EU AI Act data in the catalogue, which classifications record.
+pub fn law_version(catalog: &aims_catalog::Catalog) -> String {
+    catalog
+        .framework(EU_AI_ACT)
+        .map(|f| f.library_version.clone())
+        .unwrap_or_default()
+}
+
+/// The catalogue id of the EU AI Act library.
+pub const EU_AI_ACT: &str = "eu-ai-act-2024";
 
 /// Every record of `kinds` as (`kind:id`, "Kind: name") for pickers, AI systems first.
 pub async fn node_choices(

@@ -45,6 +45,10 @@ pub struct SystemClassification {
     pub screening: Screening,
     pub version: i64,
     pub classified_at: String,
+    /// The `library_version` of the EU AI Act data the screening used: when the law data
+    /// changes, the classification is due for review.
+    #[serde(default)]
+    pub law_version: String,
 }
 
 /// One gate requirement and whether it holds.
@@ -353,6 +357,7 @@ impl Store {
         system_id: Uuid,
         answers: IntakeAnswers,
         version: i64,
+        law_version: &str,
     ) -> Result<SystemClassification, StoreError> {
         let mut errors = ValidationErrors::new();
         let purpose = aims_core::text::long_text(&mut errors, "purpose", &answers.purpose, true);
@@ -389,10 +394,12 @@ impl Store {
             answers,
             version: version + 1,
             classified_at: ctx.now_text(),
+            law_version: law_version.to_owned(),
         };
         let result = serde_json::json!({
             "classification": recorded.classification,
             "screening": recorded.screening,
+            "law_version": recorded.law_version,
         });
         if current.is_some() {
             sqlx::query("UPDATE system_classifications SET answers = $2, result = $3, impact_class = $4, version = $5, classified_at = $6 WHERE ai_system_id = $1")
@@ -1400,6 +1407,11 @@ fn classification_from_row(row: &AnyRow) -> Result<SystemClassification, StoreEr
         screening: serde_json::from_value(result.get("screening").cloned().unwrap_or_default())?,
         version: row.try_get("version")?,
         classified_at: row.try_get("classified_at")?,
+        law_version: result
+            .get("law_version")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
     })
 }
 

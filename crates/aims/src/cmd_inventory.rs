@@ -897,7 +897,15 @@ pub async fn governance(app: &App, command: GovernanceCommand) -> Result<ExitCod
                 .await?
                 .map_or(0, |c| c.version);
             let c = store
-                .classify_system(&app.cli_ctx(), system.id, answers, version)
+                .classify_system(
+                    &app.cli_ctx(),
+                    system.id,
+                    answers,
+                    version,
+                    &aims_server::inventory::law_version(
+                        &aims_catalog::Catalog::builtin().map_err(|e| anyhow::anyhow!("{e}"))?,
+                    ),
+                )
                 .await
                 .map_err(invalid)?;
             emit(app.json, &c, |c| {

@@ -220,6 +220,9 @@ pub async fn seed(store: &Store, start: OffsetDateTime, people: &[User]) -> Resu
             credit,
             IntakeAnswers::example_credit_scoring(),
             0,
+            &aims_server::inventory::law_version(
+                &aims_catalog::Catalog::builtin().map_err(|e| anyhow::anyhow!("{e}"))?,
+            ),
         )
         .await?;
 

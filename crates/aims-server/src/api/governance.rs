@@ -105,7 +105,13 @@ pub async fn classify(
     Ok(Json(
         state
             .store()
-            .classify_system(&current.ctx(&state), id, body.answers, body.version)
+            .classify_system(
+                &current.ctx(&state),
+                id,
+                body.answers,
+                body.version,
+                &crate::inventory::law_version(state.catalog()),
+            )
             .await?,
     ))
 }

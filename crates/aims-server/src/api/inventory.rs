@@ -275,7 +275,14 @@ pub async fn my_work(
     let today = state.clock().now().date();
     let user = current.user();
     Ok(Json(
-        crate::inventory::my_work(state.store(), user.id, user.role, today).await?,
+        crate::inventory::my_work(
+            state.store(),
+            user.id,
+            user.role,
+            today,
+            &crate::inventory::law_version(state.catalog()),
+        )
+        .await?,
     ))
 }
 

@@ -200,7 +200,13 @@ pub async fn classify(
     let result = if errors.is_empty() {
         state
             .store()
-            .classify_system(&current.ctx(&state), id, answers.clone(), version)
+            .classify_system(
+                &current.ctx(&state),
+                id,
+                answers.clone(),
+                version,
+                &crate::inventory::law_version(state.catalog()),
+            )
             .await
             .map(|_| ())
     } else {
@@ -632,6 +638,7 @@ pub async fn my_work(State(state): State<AppState>, current: CurrentUser) -> Api
         user.id,
         user.role,
         state.clock().now().date(),
+        &crate::inventory::law_version(state.catalog()),
     )
     .await?;
     render(

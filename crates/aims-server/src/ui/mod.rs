@@ -180,6 +180,7 @@ pub async fn dashboard(State(state): State<AppState>, current: CurrentUser) -> A
         user.id,
         user.role,
         state.clock().now().date(),
+        &crate::inventory::law_version(state.catalog()),
     )
     .await?;
     let work_overdue = work.iter().filter(|w| w.overdue).count();

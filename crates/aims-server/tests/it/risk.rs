@@ -90,3 +90,33 @@ both_backends! {
         assert_eq!(verify["problems"].as_array().map(Vec::len), Some(0), "{verify}");
     }
 }
+
+both_backends! {
+    async fn classifications_come_up_for_review_when_the_law_data_or_methodology_changes(backend: Backend) {
+        let app = app(backend).await;
+        let system = app.create_system("Screening").await;
+        let sid: uuid::Uuid = system["id"].as_str().unwrap().parse().unwrap();
+        let ctx = aims_store::testing::TestDb::system_ctx(T0);
+        let answers = aims_core::risk::classification::IntakeAnswers::example_credit_scoring();
+        // Classified against older EU AI Act data than the catalogue now holds.
+        app.db.store.classify_system(&ctx, sid, answers.clone(), 0, "0.9.0").await.unwrap();
+        let work = app.get("/api/v1/my-work", Role::RiskOwner).await.json();
+        let review = work.as_array().unwrap().iter().find(|w| w["title"] == "Review the classification of Screening").expect("a review");
+        assert!(review["detail"].as_str().unwrap().contains("EU AI Act data changed"), "{review}");
+        // Re-classifying through the API records the current data: the review goes away.
+        let reply = send(&app, Method::PUT, &format!("/api/v1/systems/{sid}/classification"), Role::RiskOwner, &json!({"version": 1, "answers": answers})).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        let work = app.get("/api/v1/my-work", Role::RiskOwner).await.json();
+        assert!(!work.as_array().unwrap().iter().any(|w| w["title"] == "Review the classification of Screening"), "{work}");
+        // A new methodology brings it back.
+        let methodology = app.get("/api/v1/risk-methodology", Role::Viewer).await.json();
+        let later = aims_store::testing::TestDb::system_ctx(T0 + time::Duration::hours(1));
+        let m: aims_core::risk::methodology::Methodology = serde_json::from_value(methodology["methodology"].clone()).unwrap();
+        app.db.store.approve_methodology(&later, m, 0).await.unwrap();
+        let work = app.get("/api/v1/my-work", Role::RiskOwner).await.json();
+        let review = work.as_array().unwrap().iter().find(|w| w["title"] == "Review the classification of Screening").expect("a review");
+        assert!(review["detail"].as_str().unwrap().contains("methodology changed"), "{review}");
+        // Viewers have no risk work.
+        assert!(app.get("/api/v1/my-work", Role::Viewer).await.json().as_array().unwrap().iter().all(|w| w["kind"] != "review" || !w["title"].as_str().unwrap().contains("classification")));
+    }
+}

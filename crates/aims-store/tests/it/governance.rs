@@ -38,12 +38,12 @@ contract! {
         // A questionnaire with a required answer missing is refused by field, nothing written.
         let incomplete = IntakeAnswers { affected_people: " ".into(), ..credit_answers() };
         let size = s.ledger_head().await.unwrap().size;
-        match s.classify_system(&ctx, sys.id, incomplete, 0).await.unwrap_err() {
+        match s.classify_system(&ctx, sys.id, incomplete, 0, "1.0.0").await.unwrap_err() {
             StoreError::Validation(e) => assert_eq!(e.for_field("affected_people"), Some("is required")),
             other => panic!("{other:?}"),
         }
         assert_eq!(s.ledger_head().await.unwrap().size, size);
-        let classified = s.classify_system(&ctx, sys.id, credit_answers(), 0).await.unwrap();
+        let classified = s.classify_system(&ctx, sys.id, credit_answers(), 0, "1.0.0").await.unwrap();
         assert_eq!(classified.classification.class.code(), "high");
         assert_eq!(classified.screening.annex_iii_area.as_deref(), Some("Annex III 5"));
 
@@ -104,7 +104,7 @@ contract! {
         let ctx = TestDb::system_ctx(T0);
         let s = &db.store;
         let sys = s.create_ai_system(&ctx, system("Chat assistant")).await.unwrap();
-        s.classify_system(&ctx, sys.id, IntakeAnswers { decision_effect: DecisionEffect::NoEffect, sector: Sector::General, profiling: false, scale: Scale::Small, reversibility: Reversibility::Easy, autonomy: aims_core::ai_system::AutonomyLevel::Assistive, ..credit_answers() }, 0).await.unwrap();
+        s.classify_system(&ctx, sys.id, IntakeAnswers { decision_effect: DecisionEffect::NoEffect, sector: Sector::General, profiling: false, scale: Scale::Small, reversibility: Reversibility::Easy, autonomy: aims_core::ai_system::AutonomyLevel::Assistive, ..credit_answers() }, 0, "1.0.0").await.unwrap();
         let requester = person(Role::MlEngineer);
         let request = s.request_change(&ctx, requester, Subject::AiSystem, sys.id, "advance", "design done").await.unwrap();
         // An administrator is not an approver until the deadline passes.
