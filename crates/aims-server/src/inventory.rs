@@ -258,6 +258,25 @@ pub async fn my_work(
             });
         }
     }
+    // Reviews and retention: for those who may edit the records.
+    if role.allows(aims_core::access::Permission::SystemWrite) {
+        record_work(store, today, &mut items).await?;
+    }
+    risk_work(store, role, today, law_version, &mut items).await?;
+    evidence_work(store, role, today, &mut items).await?;
+    items.sort_by(|a, b| {
+        (!a.overdue, a.due.is_empty(), &a.due).cmp(&(!b.overdue, b.due.is_empty(), &b.due))
+    });
+    Ok(items)
+}
+
+/// Reviews of AI systems, vendors and datasets due within 30 days, and data past retention.
+async fn record_work(
+    store: &Store,
+    today: time::Date,
+    items: &mut Vec<WorkItem>,
+) -> Result<(), StoreError> {
+    let today_text = aims_core::timefmt::format_date(today);
     let soon = aims_core::timefmt::format_date(today + time::Duration::days(30));
     // Reviews of AI systems, vendors and datasets by their cycle.
     let systems = store
@@ -318,11 +337,44 @@ pub async fn my_work(
             href: href(item.node()),
         });
     }
-    risk_work(store, role, today, law_version, &mut items).await?;
-    items.sort_by(|a, b| {
-        (!a.overdue, a.due.is_empty(), &a.due).cmp(&(!b.overdue, b.due.is_empty(), &b.due))
-    });
-    Ok(items)
+    Ok(())
+}
+
+/// Evidence (policies, procedures, records) to review or renew, for those who keep it.
+async fn evidence_work(
+    store: &Store,
+    role: Role,
+    today: time::Date,
+    items: &mut Vec<WorkItem>,
+) -> Result<(), StoreError> {
+    use crate::evidence::EvidenceStatus;
+    if !role.allows(aims_core::access::Permission::ConformanceWrite) {
+        return Ok(());
+    }
+    for evidence in store
+        .list_evidence(&aims_store::EvidenceFilter::default())
+        .await?
+    {
+        let (what, overdue) = match crate::evidence::status(&evidence, today) {
+            EvidenceStatus::ReviewDue => ("Review", true),
+            EvidenceStatus::Expired => ("Renew (expired)", true),
+            EvidenceStatus::ExpiringSoon => ("Renew (expiring)", false),
+            _ => continue,
+        };
+        items.push(WorkItem {
+            kind: "review".into(),
+            title: format!("{what} evidence “{}”", evidence.fields.title),
+            detail: if evidence.fields.owner.is_empty() {
+                String::new()
+            } else {
+                format!("owner: {}", evidence.fields.owner)
+            },
+            due: evidence.fields.expires_on.clone(),
+            overdue,
+            href: format!("/evidence/{}", evidence.id),
+        });
+    }
+    Ok(())
 }
 
 /// Risk work: treatment actions past due and risks above appetite left untreated (for

@@ -109,6 +109,14 @@ both_backends! {
         assert_eq!(titles(&app, "status=expired").await, ["Expired"]);
         assert_eq!(titles(&app, "status=expiring_soon").await, ["Expiring"]);
         assert_eq!(titles(&app, "status=review_due").await, ["Unreviewed"]);
+        // Those who keep evidence see what to review or renew on their work list; viewers do not.
+        let work = app.get("/api/v1/my-work", Role::RiskOwner).await.json();
+        let titles_of_work: Vec<&str> = work.as_array().unwrap().iter().map(|w| w["title"].as_str().unwrap()).collect();
+        for expected in ["Review evidence “Unreviewed”", "Renew (expired) evidence “Expired”", "Renew (expiring) evidence “Expiring”"] {
+            assert!(titles_of_work.contains(&expected), "{expected} in {titles_of_work:?}");
+        }
+        assert!(!titles_of_work.iter().any(|t| t.contains("“Current”")));
+        assert!(app.get("/api/v1/my-work", Role::Viewer).await.json().as_array().unwrap().is_empty());
         assert_eq!(titles(&app, "target_type=requirement&target_id=iso-iec-42001-2023:6.1.3").await.len(), 4);
         let bad = app.json(Method::POST, "/api/v1/evidence", Role::RiskOwner, &json!({"title": "x", "url": "ftp://nope"})).await;
         assert_eq!(bad.json()["error"]["field"], "url");
