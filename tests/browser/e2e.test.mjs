@@ -258,7 +258,7 @@ test("an ML engineer registers a model version and asks to deploy a high-risk sy
 
     // Two governance leads approve; the first approval is not enough.
     await signIn(page, base, "gina");
-    await page.getByRole("link", { name: "My work" }).click();
+    await page.getByRole("navigation").getByRole("link", { name: "My work" }).click();
     await page.getByRole("link", { name: /approve deploy of Credit scoring/ }).click();
     await page.getByRole("button", { name: "Approve" }).click();
     await page.waitForURL(/notice=pending/);

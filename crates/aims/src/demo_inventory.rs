@@ -303,7 +303,17 @@ async fn seed_risks(
         residual_impact: None,
         status: RiskStatus::Open,
         treatment: String::new(),
-        dimension_scores: Default::default(),
+        // Rated on every dimension of the default methodology, scaled from the impact.
+        dimension_scores: [
+            ("technical_uncertainty", l.min(4)),
+            ("data_provenance", i.saturating_sub(1)),
+            ("societal_impact", i.min(4)),
+            ("autonomy", 2),
+            ("scale", 2),
+        ]
+        .into_iter()
+        .map(|(id, n)| (id.to_owned(), n))
+        .collect(),
     };
     let system = format!("ai_system:{credit}");
     store.create_risk(&ctx, risk("Lower approval rates for applicants over 65", "Age correlates with income gaps in the training data; the model may refuse older applicants more often than their repayment record justifies.", system.clone(), "C.3.4", "C.2.5", 4, 4)).await?;

@@ -142,6 +142,17 @@ async fn form_page(
     )
 }
 
+/// The short title of an Annex C item, when the id is one.
+fn annex_c_title(state: &AppState, id: &str) -> Option<String> {
+    state
+        .catalog()
+        .framework(aims_store::ISO42001)?
+        .requirements
+        .iter()
+        .find(|r| r.id == id)
+        .map(|r| r.title.clone())
+}
+
 /// The Annex C lists from the catalogue (ids and short titles).
 fn annex_c(state: &AppState, group: &str) -> Vec<(String, String)> {
     let Some(framework) = state.catalog().framework(aims_store::ISO42001) else {
@@ -345,6 +356,8 @@ pub async fn show(
             action_statuses => ActionStatus::ALL.iter().map(|s| (s.code(), s.label())).collect::<Vec<_>>(),
             notice => one(&query, "notice"), error => one(&query, "error"),
             treatments => methodology.treatments.clone(),
+        source_title => annex_c_title(&state, &view.risk.fields.risk_source),
+        objective_title => annex_c_title(&state, &view.risk.fields.objective),
         },
     )
 }
