@@ -5,8 +5,10 @@
 //! `AIMS_BENCH_ROWS=1000000` (default 1,000,000) or `AIMS_BENCH_DATA`, `AIMS_BENCH_REFERENCE` and
 //! `AIMS_BENCH_SPEC` pointing at existing files; `AIMS_BENCH_DIR` keeps generated files between runs
 //! and `AIMS_BENCH_CHECKS` picks checks (comma list; `decode-fairness`, `decode-drift` and
-//! `decode-quality` time merely decoding the Parquet columns that check reads). Numbers go to docs/benchmarks.md by hand: a
-//! benchmark is a measurement, never a timed assertion.
+//! `decode-quality` time merely decoding the Parquet columns that check reads; `decode-quality-dict`
+//! the same with text columns read as dictionaries, as the quality check reads them). Numbers go
+//! to docs/benchmarks.md by hand: a benchmark is a measurement, never a timed assertion.
+//! `AIMS_BENCH_REPORT=<prefix>` writes each check's report to `<prefix>.<check>.json`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
@@ -235,14 +237,35 @@ fn columns_read(spec: &DatasetSpec, all: &[String], check: &str) -> Vec<String> 
 }
 
 /// Time to merely decode `columns` of a Parquet file: one arrow reader, the checks' batch size,
-/// every batch dropped as it comes. Returns (wall seconds, CPU seconds, rows).
-fn decode_only(path: &Path, columns: &[String]) -> (f64, f64, usize) {
+/// every batch dropped as it comes. With `dictionaries`, UTF-8 columns are read as Arrow
+/// dictionaries (as the quality check reads dictionary-encoded text). Returns (wall seconds,
+/// CPU seconds, rows).
+fn decode_only(path: &Path, columns: &[String], dictionaries: bool) -> (f64, f64, usize) {
     use parquet::arrow::ProjectionMask;
-    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
     let t = Instant::now();
     let cpu = cpu_seconds();
     let file = std::fs::File::open(path).unwrap();
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+    let mut builder = ParquetRecordBatchReaderBuilder::try_new(file.try_clone().unwrap()).unwrap();
+    if dictionaries {
+        let fields: Vec<Field> = builder
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| {
+                if f.data_type() == &DataType::Utf8 {
+                    f.as_ref().clone().with_data_type(DataType::Dictionary(
+                        Box::new(DataType::Int32),
+                        Box::new(DataType::Utf8),
+                    ))
+                } else {
+                    f.as_ref().clone()
+                }
+            })
+            .collect();
+        let options = ArrowReaderOptions::new().with_schema(Arc::new(Schema::new(fields)));
+        builder = ParquetRecordBatchReaderBuilder::try_new_with_options(file, options).unwrap();
+    }
     let indices: Vec<usize> = columns
         .iter()
         .filter_map(|c| builder.schema().index_of(c).ok())
@@ -306,6 +329,11 @@ fn main() {
         // `decode-<check>`: only decode the Parquet columns that check reads (data file, and the
         // reference for drift and fairness), the floor the check's own time is compared with.
         if let Some(check) = name.strip_prefix("decode-") {
+            // `decode-<check>-dict` reads text columns as dictionaries.
+            let (check, dictionaries) = match check.strip_suffix("-dict") {
+                Some(c) => (c, true),
+                None => (check, false),
+            };
             let spec = DatasetSpec::from_path(&spec).unwrap();
             let mut files = vec![data.clone()];
             // Drift and fairness (representation) read the same columns of the reference.
@@ -328,7 +356,7 @@ fn main() {
                 };
                 let columns = columns_read(&spec, &all, check);
                 count = columns.len();
-                let (w, c, r) = decode_only(file, &columns);
+                let (w, c, r) = decode_only(file, &columns, dictionaries);
                 wall += w;
                 cpu += c;
                 rows = rows.max(r);
@@ -356,6 +384,12 @@ fn main() {
         let report = run_check(&request).unwrap();
         let secs = t.elapsed().as_secs_f64();
         let cpu = cpu_seconds() - cpu;
+        // `AIMS_BENCH_REPORT=<prefix>` keeps each report as `<prefix>.<check>.json`, so two
+        // builds can be shown to give the same results on the benchmark's data.
+        if let Ok(prefix) = std::env::var("AIMS_BENCH_REPORT") {
+            let json = serde_json::to_string_pretty(&report).unwrap();
+            std::fs::write(format!("{prefix}.{name}.json"), json).unwrap();
+        }
         let rows = [
             report.rows,
             report.fairness.as_ref().map(|f| f.rows).unwrap_or(0),

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use arrow::array::{Array, ArrayRef};
+use arrow::array::{Array, ArrayRef, Int64Array};
 
 use crate::error::{Error, Result};
 use crate::values::{Keys, same_class};
@@ -63,32 +63,27 @@ pub(crate) fn read_binary(
     row_offset: u64,
 ) -> Result<Vec<Option<bool>>> {
     let keys = Keys::new(array, column)?;
-    let mut out = Vec::with_capacity(array.len());
     // Fast paths compare native values; the text form is only built for a new class.
     let positive_f = positive_number(positive);
     let mut last_other: Option<String> = state.other.as_ref().map(|(s, _)| s.clone());
     let mut last_other_f: Option<f64> = last_other.as_deref().and_then(positive_number);
-    for i in 0..keys.len() {
+    // Row `i`'s class, updating the state; an error for a third class.
+    let mut judge = |i: usize| -> Result<Option<bool>> {
         let is_positive = match &keys {
             Keys::Int(a) => {
                 if a.is_null(i) {
-                    out.push(None);
-                    continue;
+                    return Ok(None);
                 }
                 positive_f == Some(a.value(i) as f64)
             }
             Keys::Float(a) => {
                 if a.is_null(i) || a.value(i).is_nan() {
-                    out.push(None);
-                    continue;
+                    return Ok(None);
                 }
                 positive_f == Some(a.value(i))
             }
             _ => match keys.get(i) {
-                None => {
-                    out.push(None);
-                    continue;
-                }
+                None => return Ok(None),
                 Some(k) => same_class(&k, positive),
             },
         };
@@ -99,8 +94,7 @@ pub(crate) fn read_binary(
                 _ => None,
             };
             if numeric_value.is_some() && numeric_value == last_other_f {
-                out.push(Some(false));
-                continue;
+                return Ok(Some(false));
             }
             let key = keys.get(i).map(|k| k.into_owned()).unwrap_or_default();
             match &last_other {
@@ -122,9 +116,67 @@ pub(crate) fn read_binary(
                 Some(_) => {}
             }
         }
-        out.push(Some(is_positive));
+        Ok(Some(is_positive))
+    };
+    if let Keys::Int(a) = &keys
+        && let Some(out) = judge_small_range(a, &mut judge)?
+    {
+        return Ok(out);
     }
-    Ok(out)
+    (0..array.len()).map(judge).collect()
+}
+
+/// Integer classes within a short range (0 and 1, codes): a row's class depends only on its
+/// value, so each distinct value is judged once, at its first row and in the order of first
+/// rows (the state changes, and a third class is reported at its first row, exactly as row by
+/// row), then every row takes its value's verdict. None when the range is wide.
+fn judge_small_range(
+    a: &Int64Array,
+    judge: &mut impl FnMut(usize) -> Result<Option<bool>>,
+) -> Result<Option<Vec<Option<bool>>>> {
+    let values = a.values();
+    // The values of null rows take part: they can only widen the range.
+    let (lo, hi) = values
+        .iter()
+        .fold((i64::MAX, i64::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+    let Some(width) = hi
+        .checked_sub(lo)
+        .and_then(|w| usize::try_from(w).ok())
+        .filter(|w| *w < 4096)
+    else {
+        return Ok(None);
+    };
+    let slot = |v: i64| usize::try_from(v.wrapping_sub(lo)).unwrap_or(usize::MAX);
+    let mut first = vec![usize::MAX; width + 1];
+    let valid = a.nulls().filter(|n| n.null_count() > 0);
+    for (i, v) in values.iter().enumerate() {
+        if valid.is_none_or(|n| n.is_valid(i))
+            && let Some(f) = first.get_mut(slot(*v))
+            && *f == usize::MAX
+        {
+            *f = i;
+        }
+    }
+    let mut order: Vec<(usize, usize)> = first
+        .iter()
+        .enumerate()
+        .filter(|(_, row)| **row != usize::MAX)
+        .map(|(s, row)| (*row, s))
+        .collect();
+    order.sort_unstable();
+    let mut verdict: Vec<Option<bool>> = vec![None; width + 1];
+    for (row, s) in order {
+        verdict[s] = judge(row)?;
+    }
+    let of = |v: i64| verdict.get(slot(v)).copied().flatten();
+    Ok(Some(match valid {
+        None => values.iter().map(|v| of(*v)).collect(),
+        Some(nulls) => values
+            .iter()
+            .zip(nulls.iter())
+            .map(|(v, ok)| if ok { of(*v) } else { None })
+            .collect(),
+    }))
 }
 
 fn positive_number(positive: &str) -> Option<f64> {
@@ -132,5 +184,49 @@ fn positive_number(positive: &str) -> Option<f64> {
         "true" => Some(1.0),
         "false" => Some(0.0),
         other => other.parse::<f64>().ok(),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::Float64Array;
+
+    use super::*;
+
+    /// Integers judged once per distinct value give what the row-by-row path gives for the same
+    /// values as floats: classes, nulls, the state carried between batches, and the first row of
+    /// a third class in the error.
+    #[test]
+    fn integer_classes_judged_per_value_agree_with_rows() {
+        let cases: Vec<Vec<Option<i64>>> = vec![
+            vec![Some(0), Some(1), None, Some(1), Some(0)],
+            vec![None, Some(1), Some(1), Some(7), Some(0), Some(7)],
+            vec![Some(3), None, Some(1), Some(3), Some(2), Some(3)],
+            vec![None, None],
+            (0..300).map(|i| (i % 13 != 0).then_some(i % 2)).collect(),
+        ];
+        for (k, values) in cases.into_iter().enumerate() {
+            for (positive, carried) in [("1", None), ("1", Some("0")), ("7", Some("3"))] {
+                let ints: ArrayRef = Arc::new(Int64Array::from(values.clone()));
+                let floats: ArrayRef = Arc::new(Float64Array::from(
+                    values
+                        .iter()
+                        .map(|v| v.map(|x| x as f64))
+                        .collect::<Vec<_>>(),
+                ));
+                let state = BinaryState {
+                    other: carried.map(|c| (c.to_owned(), 1)),
+                };
+                let run = |array: &ArrayRef| {
+                    let mut state = state.clone();
+                    let result = read_binary(array, "y", positive, &mut state, Path::new("f"), 10);
+                    (result.map_err(|e| e.to_string()), state.other)
+                };
+                assert_eq!(run(&ints), run(&floats), "case {k}, positive {positive}");
+            }
+        }
     }
 }

@@ -355,8 +355,11 @@ fn run_fairness(
     columns: &FairnessColumns,
     report: &mut CheckReport,
 ) -> Result<FairnessResult> {
+    // Sensitive text read as dictionaries where the file stores it so: each batch's groups are
+    // then coded once per distinct value instead of once per row.
+    let sensitive: Vec<String> = columns.groupings.iter().flatten().cloned().collect();
     let (partial, rows) = fold_batches(
-        data.batches(&columns.needed())?,
+        data.batches_with_dictionaries(&columns.needed(), &sensitive)?,
         || FairnessPartial::new(columns),
         |p, batch, offset| p.update(columns, batch, offset),
     )?;
@@ -373,7 +376,7 @@ fn run_fairness(
                 ..columns.clone()
             };
             let (rp, _) = fold_batches(
-                r.batches(&ref_columns.needed())?,
+                r.batches_with_dictionaries(&ref_columns.needed(), &sensitive)?,
                 || FairnessPartial::new(&ref_columns),
                 |p, batch, offset| p.update(&ref_columns, batch, offset),
             )?;
@@ -397,18 +400,28 @@ fn run_fairness(
         .other
         .as_ref()
         .map(|(s, _)| s.clone());
-    let mut groupings = Vec::new();
-    for (g, grouping) in columns.groupings.iter().enumerate() {
+    // Groupings in parallel: each bootstrap draws from its own generator, seeded alike, so the
+    // results do not depend on the order they are computed in.
+    let results: Vec<crate::fairness::GroupingResult> = {
+        use rayon::prelude::*;
         let empty = BTreeMap::new();
-        let cells = partial.cells.get(g).unwrap_or(&empty);
-        let reference = reference_cells.as_ref().and_then(|r| r.get(g));
-        let result = crate::fairness::grouping_result(
-            grouping,
-            cells,
-            reference,
-            &options,
-            other_label.as_deref(),
-        );
+        columns
+            .groupings
+            .par_iter()
+            .enumerate()
+            .map(|(g, grouping)| {
+                crate::fairness::grouping_result(
+                    grouping,
+                    partial.cells.get(g).unwrap_or(&empty),
+                    reference_cells.as_ref().and_then(|r| r.get(g)),
+                    &options,
+                    other_label.as_deref(),
+                )
+            })
+            .collect()
+    };
+    let mut groupings = Vec::new();
+    for (grouping, result) in columns.groupings.iter().zip(results) {
         let subject = grouping.join("+");
         check_max(
             report,
@@ -949,6 +962,29 @@ impl crate::stream::Partial for ReferenceCounts {
     }
 }
 
+/// The "now" of timeliness: the spec's `as_of`, else the caller's clock.
+fn freshness_as_of(
+    fresh: &crate::spec::FreshnessSpec,
+    now: Option<f64>,
+    spec_path: &std::path::Path,
+) -> Result<(f64, String)> {
+    match &fresh.as_of {
+        Some(t) => Ok((
+            crate::time::parse_timestamp(t).ok_or_else(|| Error::SpecRule {
+                path: spec_path.to_path_buf(),
+                message: format!("quality.freshness.as_of '{t}' is not a timestamp"),
+            })?,
+            t.clone(),
+        )),
+        None => match now {
+            Some(n) => Ok((n, format!("{n} (unix seconds, caller's clock)"))),
+            None => Err(Error::Missing(
+                "timeliness needs quality.freshness.as_of or the caller's clock".to_owned(),
+            )),
+        },
+    }
+}
+
 fn run_quality(
     spec: &DatasetSpec,
     data: &DataSource,
@@ -1034,9 +1070,16 @@ fn run_quality(
             agg.values.reserve(rows_hint);
         }
     }
+    // Text columns come as dictionaries where the file stores them so: counting, validity and
+    // row hashes then work once per distinct value of a batch (same results as plain text).
+    let text_names: Vec<String> = columns
+        .iter()
+        .filter(|c| c.kind == QualityKind::Text)
+        .map(|c| c.name.clone())
+        .collect();
     let (mut partial, rows) = crate::stream::fold_batches_into(
         total,
-        data.batches(&names)?,
+        data.batches_with_dictionaries(&names, &text_names)?,
         || QualityPartial::new(columns.len(), rules.len()),
         |p, batch, _| p.update(&columns, &collect, true, &rules, batch),
     )?;
@@ -1053,9 +1096,12 @@ fn run_quality(
         .filter(|n| reference.is_some_and(|r| r.require(std::slice::from_ref(n)).is_ok()))
         .collect();
     let mut reference_counts: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
-    if let (Some(r), false) = (reference, text_columns.is_empty()) {
+    let read_reference = || -> Result<Option<ReferenceCounts>> {
+        let (Some(r), false) = (reference, text_columns.is_empty()) else {
+            return Ok(None);
+        };
         let (counts, _) = fold_batches(
-            r.batches(&text_columns)?,
+            r.batches_with_dictionaries(&text_columns, &text_columns)?,
             || ReferenceCounts(vec![BTreeMap::new(); text_columns.len()]),
             |p, batch, _| {
                 for (name, into) in text_columns.iter().zip(p.0.iter_mut()) {
@@ -1064,6 +1110,12 @@ fn run_quality(
                 Ok(())
             },
         )?;
+        Ok(Some(counts))
+    };
+    // Reading the reference is mostly decoding, on one thread: the distinct rows are counted
+    // (a parallel sort of the row hashes) meanwhile.
+    let (counts, distinct_rows) = rayon::join(read_reference, || partial.distinct_rows());
+    if let Some(counts) = counts? {
         reference_counts.extend(text_columns.iter().cloned().zip(counts.0));
     }
     let key_columns: Vec<String> = spec
@@ -1073,14 +1125,24 @@ fn run_quality(
         .map(|(n, _)| n.clone())
         .collect();
     let mut slots: Vec<Option<crate::quality::ColumnQuality>> = vec![None; columns.len()];
-    let mut timestamp_values: Option<Vec<f64>> = None;
+    let mut timeliness = None;
+    let scratches: std::sync::Mutex<Vec<Vec<u64>>> = std::sync::Mutex::new(Vec::new());
     let timestamp_column = spec.role_column(Role::Timestamp).map(str::to_owned);
     for (pass_index, pass) in passes.iter().enumerate() {
         if pass_index > 0 {
             // A later pass: read only this group's columns and gather their values.
             let pass_names: Vec<String> = pass.iter().map(|i| columns[*i].name.clone()).collect();
             let collect = collect_in(pass);
-            let (extra, _) = fold_batches(
+            // Sized up front as in the first pass: no vector grows by doubling (which would
+            // briefly hold two copies of a column).
+            let mut sized = QualityPartial::new(columns.len(), 0);
+            for (agg, keep) in sized.columns.iter_mut().zip(&collect) {
+                if *keep {
+                    agg.values.reserve(rows_hint);
+                }
+            }
+            let (extra, _) = crate::stream::fold_batches_into(
+                sized,
                 data.batches(&pass_names)?,
                 || QualityPartial::new(columns.len(), 0),
                 |p, batch, _| p.update(&columns, &collect, false, &[], batch),
@@ -1111,9 +1173,20 @@ fn run_quality(
                 key: key_columns.contains(&spec_column.name),
                 reference: reference_counts.get(&spec_column.name).cloned(),
             };
-            let agg = std::mem::take(&mut partial.columns[i]);
-            if timestamp_column.as_deref() == Some(spec_column.name.as_str()) {
-                timestamp_values = Some(agg.values.clone());
+            let mut agg = std::mem::take(&mut partial.columns[i]);
+            if timestamp_column.as_deref() == Some(spec_column.name.as_str())
+                && let Some(fresh) = &spec.quality.freshness
+            {
+                // Timeliness sums ages in file order: computed here, before the values are sorted.
+                agg.flush_pending();
+                let (as_of, text) = freshness_as_of(fresh, now, &spec_path)?;
+                timeliness = crate::quality::timeliness(
+                    &spec_column.name,
+                    &agg.values,
+                    as_of,
+                    &text,
+                    fresh.stale_after_days,
+                );
             }
             work.push((i, agg, validity));
         }
@@ -1121,7 +1194,23 @@ fn run_quality(
         let done: Vec<(usize, crate::quality::ColumnQuality)> = work
             .into_par_iter()
             .map(|(i, mut agg, validity)| {
-                let result = crate::quality::column_result(&columns[i], &mut agg, rows, &validity);
+                // Sorting buffers are shared out and handed back, so at most one per worker is
+                // ever allocated (fresh memory costs page faults).
+                let mut scratch = scratches
+                    .lock()
+                    .ok()
+                    .and_then(|mut s| s.pop())
+                    .unwrap_or_default();
+                let result = crate::quality::column_result(
+                    &columns[i],
+                    &mut agg,
+                    rows,
+                    &validity,
+                    &mut scratch,
+                );
+                if let Ok(mut s) = scratches.lock() {
+                    s.push(scratch);
+                }
                 (i, result)
             })
             .collect();
@@ -1139,7 +1228,7 @@ fn run_quality(
     }
     let missing_cells: u64 = results.iter().map(|c| c.nulls).sum();
     let cells = rows as f64 * columns.len() as f64;
-    let duplicate_rows = rows - partial.distinct_rows();
+    let duplicate_rows = rows - distinct_rows;
     let rule_results: Vec<crate::quality::RuleResult> = spec
         .quality
         .rules
@@ -1162,40 +1251,11 @@ fn run_quality(
             }
         })
         .collect();
-    let timeliness = match (
-        &spec.quality.freshness,
-        &timestamp_column,
-        &timestamp_values,
-    ) {
-        (Some(fresh), Some(column), Some(values)) => {
-            let (as_of, text) = match &fresh.as_of {
-                Some(t) => (
-                    crate::time::parse_timestamp(t).ok_or_else(|| Error::SpecRule {
-                        path: spec_path.clone(),
-                        message: format!("quality.freshness.as_of '{t}' is not a timestamp"),
-                    })?,
-                    t.clone(),
-                ),
-                None => match now {
-                    Some(n) => (n, format!("{n} (unix seconds, caller's clock)")),
-                    None => {
-                        return Err(Error::Missing(
-                            "timeliness needs quality.freshness.as_of or the caller's clock"
-                                .to_owned(),
-                        ));
-                    }
-                },
-            };
-            crate::quality::timeliness(column, values, as_of, &text, fresh.stale_after_days)
-        }
-        (Some(_), None, _) => {
-            report
-                .notes
-                .push("timeliness skipped: no column with role = \"timestamp\"".to_owned());
-            None
-        }
-        _ => None,
-    };
+    if spec.quality.freshness.is_some() && timestamp_column.is_none() {
+        report
+            .notes
+            .push("timeliness skipped: no column with role = \"timestamp\"".to_owned());
+    }
     let result = QualityResult {
         rows,
         column_count: columns.len(),

@@ -20,7 +20,7 @@ use arrow::buffer::{BooleanBuffer, Buffer};
 use arrow::datatypes::DataType;
 
 use crate::error::{Error, Result};
-use crate::values::{bits, column, to_f64, to_text};
+use crate::values::{TextDictionary, bits, column, to_f64, to_text};
 
 /// A parsed rule.
 #[derive(Debug, Clone, PartialEq)]
@@ -630,6 +630,9 @@ impl Nums<'_> {
 enum Texts<'a> {
     Scalar(Cow<'a, str>),
     Array(&'a StringArray),
+    /// A dictionary-encoded column: tests and conversions run once per dictionary value and
+    /// are gathered through the keys.
+    Dict(&'a TextDictionary),
     Owned(Vec<String>),
 }
 
@@ -638,6 +641,7 @@ impl Texts<'_> {
         match self {
             Texts::Scalar(s) => s,
             Texts::Array(a) => a.value(i),
+            Texts::Dict(d) => d.get(i),
             Texts::Owned(v) => v.get(i).map(String::as_str).unwrap_or_default(),
         }
     }
@@ -652,6 +656,10 @@ impl Texts<'_> {
     fn map_num(&self, n: usize, f: impl Fn(&str) -> f64) -> Nums<'static> {
         match self {
             Texts::Scalar(s) => Nums::Scalar(f(s)),
+            Texts::Dict(d) => {
+                let table: Vec<f64> = d.values().iter().map(|v| f(v.unwrap_or(""))).collect();
+                Nums::Array(Cow::Owned(d.gather(&table, f64::NAN).collect()))
+            }
             _ => Nums::Array(Cow::Owned((0..n).map(|i| f(self.get(i))).collect())),
         }
     }
@@ -661,6 +669,7 @@ impl Texts<'_> {
         match self {
             Texts::Scalar(s) => splat(n, f(s)),
             Texts::Array(a) => BooleanBuffer::collect_bool(n, |i| f(a.value(i))),
+            Texts::Dict(d) => d.test(n, f),
             Texts::Owned(_) => BooleanBuffer::collect_bool(n, |i| f(self.get(i))),
         }
     }
@@ -675,6 +684,8 @@ impl Texts<'_> {
             (Texts::Scalar(x), Texts::Array(b)) => {
                 BooleanBuffer::collect_bool(n, |i| f(x, b.value(i)))
             }
+            (Texts::Dict(d), Texts::Scalar(y)) => d.test(n, |x| f(x, y)),
+            (Texts::Scalar(x), Texts::Dict(d)) => d.test(n, |y| f(x, y)),
             _ => BooleanBuffer::collect_bool(n, |i| f(self.get(i), other.get(i))),
         }
     }
@@ -688,6 +699,16 @@ impl Texts<'_> {
                 Some(x) => (Nums::Scalar(x), None),
                 None => (Nums::Scalar(f64::NAN), Some(splat(n, false))),
             };
+        }
+        if let Texts::Dict(d) = self {
+            let table: Vec<Option<f64>> =
+                d.values().iter().map(|v| parse(v.unwrap_or(""))).collect();
+            let values = d
+                .gather(&table, None)
+                .map(|x| x.unwrap_or(f64::NAN))
+                .collect();
+            let parsed = BooleanBuffer::from_iter(d.gather(&table, None).map(|x| x.is_some()));
+            return (Nums::Array(Cow::Owned(values)), Some(parsed));
         }
         let mut parsed = Vec::with_capacity(n);
         let values = (0..n)
@@ -850,6 +871,7 @@ enum Input {
     /// Numbers (times as seconds since the epoch); a NaN counts as null.
     Num(Float64Array, Valid),
     Text(StringArray),
+    Dict(TextDictionary),
     Bool(BooleanArray),
 }
 
@@ -881,6 +903,8 @@ impl Inputs {
                     .map(|n| n.inner().clone());
                 let valid = both(&nulls, &not_nan);
                 Input::Num(values, valid)
+            } else if let Some(dictionary) = TextDictionary::new(array, &name)? {
+                Input::Dict(dictionary)
             } else {
                 Input::Text(to_text(array, &name)?)
             };
@@ -901,6 +925,7 @@ impl Inputs {
                 Vector::Num(Nums::Array(Cow::Borrowed(a.values())), valid.clone())
             }
             Some((_, Input::Text(a))) => Vector::Str(Texts::Array(a), nulls(a)),
+            Some((_, Input::Dict(d))) => Vector::Str(Texts::Dict(d), d.valid().cloned()),
             Some((_, Input::Bool(a))) => Vector::Bool(a.values().clone(), nulls(a)),
         }
     }

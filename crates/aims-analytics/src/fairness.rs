@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::num::quantile_sorted;
 use crate::rng::Rng;
 use crate::stream::Partial;
-use crate::values::{Keys, column, same_class, to_f64};
+use crate::values::{Keys, TextDictionary, column, same_class, to_f64};
 
 /// The value used for a null sensitive attribute: nulls form a group of their own rather than
 /// vanishing, so their outcomes are visible.
@@ -200,19 +200,45 @@ impl FairnessPartial {
                 .fold(1u64, |acc, (_, values)| acc * values.len().max(1) as u64);
             let mut combined: crate::values::FastMap<u64, Cell> = Default::default();
             if product <= 4096 {
-                // Few combinations (the usual case): a dense table indexed by the code.
-                let mut dense = vec![Cell::default(); product as usize];
-                for i in 0..n {
-                    let Some((cell_index, w)) = usable(i) else {
-                        continue;
-                    };
-                    let mut code: u64 = 0;
-                    for (codes, values) in &parts {
-                        code = code * values.len() as u64 + u64::from(codes[i]);
+                // Few combinations (the usual case): a dense table indexed by the code, the codes
+                // of all rows built a part at a time.
+                let mut code = vec![0u32; n];
+                for (codes, values) in &parts {
+                    let card = values.len() as u32;
+                    for (c, k) in code.iter_mut().zip(codes) {
+                        *c = *c * card + k;
                     }
-                    let cell = &mut dense[code as usize];
-                    cell.weight[cell_index] += w;
-                    cell.rows[cell_index] += 1;
+                }
+                let mut dense = vec![Cell::default(); product as usize];
+                if weight_of.is_none() {
+                    // Unweighted: rows counted per (combination, confusion cell), dropped rows
+                    // in a last slot; a cell's weight is then its row count, as the sum of
+                    // that many ones is (exactly, below 2^53).
+                    let mut counts = vec![0u64; dense.len() * 4 + 1];
+                    let dropped = counts.len() - 1;
+                    for (c, cell) in code.iter().zip(&cell_of) {
+                        let slot = if *cell == DROPPED {
+                            dropped
+                        } else {
+                            *c as usize * 4 + usize::from(*cell)
+                        };
+                        if let Some(count) = counts.get_mut(slot) {
+                            *count += 1;
+                        }
+                    }
+                    for (cell, rows) in dense.iter_mut().zip(counts.chunks_exact(4)) {
+                        cell.rows.copy_from_slice(rows);
+                        cell.weight = cell.rows.map(|r| r as f64);
+                    }
+                } else {
+                    for (i, c) in code.iter().enumerate() {
+                        let Some((cell_index, w)) = usable(i) else {
+                            continue;
+                        };
+                        let cell = &mut dense[*c as usize];
+                        cell.weight[cell_index] += w;
+                        cell.rows[cell_index] += 1;
+                    }
                 }
                 // Every counted row adds to `rows`, so a combination was seen when it has any.
                 for (code, cell) in dense.into_iter().enumerate() {
@@ -280,9 +306,41 @@ impl Partial for FairnessPartial {
 
 /// Dictionary-encodes one column of a batch: a code per row and the value of each code.
 fn encode(array: &arrow::array::ArrayRef, name: &str) -> Result<(Vec<u32>, Vec<String>)> {
-    let keys = Keys::new(array, name)?;
     let mut dict: crate::values::FastMap<String, u32> = Default::default();
     let mut values: Vec<String> = Vec::new();
+    let mut code_of = |text: &str, values: &mut Vec<String>| -> u32 {
+        match dict.get(text) {
+            Some(c) => *c,
+            None => {
+                let c = values.len() as u32;
+                dict.insert(text.to_owned(), c);
+                values.push(text.to_owned());
+                c
+            }
+        }
+    };
+    if let Some(dictionary) = TextDictionary::new(array, name)? {
+        // Already dictionary-encoded (as Parquet stores such columns): a code per dictionary
+        // value (a value listed twice gets one code), null rows the null group's.
+        let table: Vec<u32> = dictionary
+            .values()
+            .iter()
+            .map(|v| code_of(v.unwrap_or(NULL_GROUP), &mut values))
+            .collect();
+        let codes = match dictionary.valid() {
+            None => dictionary.gather(&table, 0).collect(),
+            Some(valid) => {
+                let null = code_of(NULL_GROUP, &mut values);
+                dictionary
+                    .gather(&table, null)
+                    .zip(valid.iter())
+                    .map(|(c, v)| if v { c } else { null })
+                    .collect()
+            }
+        };
+        return Ok((codes, values));
+    }
+    let keys = Keys::new(array, name)?;
     let mut codes = Vec::with_capacity(keys.len());
     if let Keys::Text(strings) = &keys {
         // Sensitive columns hold a handful of short values. A value of up to 8 bytes is its
@@ -293,27 +351,16 @@ fn encode(array: &arrow::array::ArrayRef, name: &str) -> Result<(Vec<u32>, Vec<S
         let offsets = strings.value_offsets();
         let data = strings.value_data();
         let nulls = strings.nulls().filter(|n| n.null_count() > 0);
-        let mut slow = |text: &str, values: &mut Vec<String>| -> u32 {
-            match dict.get(text) {
-                Some(c) => *c,
-                None => {
-                    let c = values.len() as u32;
-                    dict.insert(text.to_owned(), c);
-                    values.push(text.to_owned());
-                    c
-                }
-            }
-        };
         for i in 0..strings.len() {
             if nulls.is_some_and(|n| n.is_null(i)) {
-                codes.push(slow(NULL_GROUP, &mut values));
+                codes.push(code_of(NULL_GROUP, &mut values));
                 continue;
             }
             let start = usize::try_from(offsets[i]).unwrap_or(0);
             let end = usize::try_from(offsets[i + 1]).unwrap_or(0);
             let bytes = &data[start..end];
             if bytes.len() > 8 {
-                codes.push(slow(strings.value(i), &mut values));
+                codes.push(code_of(strings.value(i), &mut values));
                 continue;
             }
             let mut word = 0u64;
@@ -324,7 +371,7 @@ fn encode(array: &arrow::array::ArrayRef, name: &str) -> Result<(Vec<u32>, Vec<S
             let code = match short.iter().find(|(l, w, _)| *l == len && *w == word) {
                 Some((_, _, c)) => *c,
                 None => {
-                    let c = slow(strings.value(i), &mut values);
+                    let c = code_of(strings.value(i), &mut values);
                     if short.len() < 64 {
                         short.push((len, word, c));
                     }
@@ -337,17 +384,7 @@ fn encode(array: &arrow::array::ArrayRef, name: &str) -> Result<(Vec<u32>, Vec<S
     }
     for i in 0..keys.len() {
         let key = keys.get(i);
-        let text: &str = key.as_deref().unwrap_or(NULL_GROUP);
-        let code = match dict.get(text) {
-            Some(c) => *c,
-            None => {
-                let c = values.len() as u32;
-                dict.insert(text.to_owned(), c);
-                values.push(text.to_owned());
-                c
-            }
-        };
-        codes.push(code);
+        codes.push(code_of(key.as_deref().unwrap_or(NULL_GROUP), &mut values));
     }
     Ok((codes, values))
 }
@@ -900,5 +937,21 @@ mod tests {
             .map(|v| v.unwrap_or(NULL_GROUP))
             .collect();
         assert_eq!(decoded, want);
+        // Dictionary-encoded (as Parquet text is read), whole and sliced: each row decodes to its
+        // own value, nulls to the null group.
+        let dictionary: arrow::array::ArrayRef = std::sync::Arc::new(
+            raw.iter()
+                .copied()
+                .collect::<arrow::array::DictionaryArray<arrow::datatypes::Int32Type>>(),
+        );
+        for (start, len) in [(0, raw.len()), (37, 200)] {
+            let (codes, values) = encode(&dictionary.slice(start, len), "g").unwrap();
+            let decoded: Vec<&str> = codes.iter().map(|c| values[*c as usize].as_str()).collect();
+            let want: Vec<&str> = raw[start..start + len]
+                .iter()
+                .map(|v| v.unwrap_or(NULL_GROUP))
+                .collect();
+            assert_eq!(decoded, want);
+        }
     }
 }

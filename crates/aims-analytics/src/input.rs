@@ -8,7 +8,10 @@ use std::sync::Arc;
 use arrow::array::RecordBatch;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
+use parquet::basic::Encoding;
 
 use crate::error::{Error, Result};
 use crate::spec::{ColumnType, DatasetSpec, InputSpec};
@@ -293,6 +296,20 @@ impl DataSource {
     /// Streams batches holding only `columns` (looked up by name in each batch), so unread
     /// columns are never decoded (Parquet) or never materialised (CSV).
     pub fn batches(&self, columns: &[String]) -> Result<BatchIter> {
+        self.batches_with_dictionaries(columns, &[])
+    }
+
+    /// As [`Self::batches`], but the text columns named in `dictionaries` whose Parquet column
+    /// chunks are all dictionary-encoded are read as Arrow dictionaries (`Dictionary(Int32,
+    /// Utf8)`): the decoder then hands over the file's dictionary and one integer key per row
+    /// instead of copying every row's bytes, and a caller can count, validate and hash each
+    /// distinct value once per batch. Other columns, and every column of a CSV file, come as
+    /// [`Self::batches`] gives them; callers must accept both forms.
+    pub fn batches_with_dictionaries(
+        &self,
+        columns: &[String],
+        dictionaries: &[String],
+    ) -> Result<BatchIter> {
         self.require(columns)?;
         let mut indices: Vec<usize> = columns
             .iter()
@@ -327,7 +344,15 @@ impl DataSource {
                 })?;
                 let batch_size = self.input.batch_size;
                 let reader = std::panic::catch_unwind(|| {
-                    let builder = ParquetRecordBatchReaderBuilder::try_new(file)?;
+                    let mut metadata = ArrowReaderMetadata::load(&file, Default::default())?;
+                    if let Some(schema) = dictionary_schema(&metadata, dictionaries) {
+                        metadata = ArrowReaderMetadata::try_new(
+                            metadata.metadata().clone(),
+                            ArrowReaderOptions::new().with_schema(schema),
+                        )?;
+                    }
+                    let builder =
+                        ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata);
                     let mask = ProjectionMask::roots(builder.parquet_schema(), indices);
                     builder
                         .with_projection(mask)
@@ -348,6 +373,57 @@ impl DataSource {
             }
         }
     }
+}
+
+/// The file's Arrow schema with the plain UTF-8 columns named in `wanted` turned into
+/// `Dictionary(Int32, Utf8)`, or None when no column qualifies. A column qualifies when every
+/// row group stores it with a dictionary page and, where the footer says which encodings its
+/// data pages use, only dictionary-encoded pages: the decoder then keeps the file's dictionary.
+/// (For plain pages arrow would still return a correct dictionary, but built by hashing every
+/// value: a cost worth avoiding on high-cardinality text whose dictionary filled up.)
+fn dictionary_schema(metadata: &ArrowReaderMetadata, wanted: &[String]) -> Option<SchemaRef> {
+    if wanted.is_empty() {
+        return None;
+    }
+    let parquet_schema = metadata.parquet_schema();
+    let schema = metadata.schema();
+    let metadata = metadata.metadata();
+    let mut changed = false;
+    let fields: Vec<Arc<Field>> = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(i, field)| {
+            // Only top-level primitive columns map one to one onto Parquet leaves.
+            let leaf = (0..parquet_schema.num_columns()).find(|&l| {
+                parquet_schema.get_column_root_idx(l) == i
+                    && parquet_schema.column(l).path().parts().len() == 1
+            });
+            let encoded = leaf.is_some_and(|l| {
+                metadata.num_row_groups() > 0
+                    && metadata.row_groups().iter().all(|rg| {
+                        let chunk = rg.column(l);
+                        // The footer's page encoding statistics, where written, also tell a
+                        // chunk whose dictionary filled up and whose later pages are plain.
+                        chunk.dictionary_page_offset().is_some()
+                            && chunk.page_encoding_stats_mask().is_none_or(|mask| {
+                                mask.is_only(Encoding::RLE_DICTIONARY)
+                                    || mask.is_only(Encoding::PLAIN_DICTIONARY)
+                            })
+                    })
+            });
+            if field.data_type() == &DataType::Utf8 && encoded && wanted.contains(field.name()) {
+                changed = true;
+                Arc::new(field.as_ref().clone().with_data_type(DataType::Dictionary(
+                    Box::new(DataType::Int32),
+                    Box::new(DataType::Utf8),
+                )))
+            } else {
+                field.clone()
+            }
+        })
+        .collect();
+    changed.then(|| Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone())))
 }
 
 /// The Parquet decoder panics on some corrupt files instead of returning an error. A

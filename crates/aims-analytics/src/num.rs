@@ -5,33 +5,41 @@
 /// blocks of up to 128 values summed with eight accumulators, larger ranges split in halves.
 /// Matching it keeps our sums equal to numpy's to the last bit in the common case.
 pub fn pairwise_sum(a: &[f64]) -> f64 {
+    pairwise_sum_by(a, |x| x)
+}
+
+/// [`pairwise_sum`] of `f` of each value, without storing the terms: the same additions in the
+/// same order as summing a vector of them.
+pub fn pairwise_sum_by(a: &[f64], f: impl Fn(f64) -> f64 + Copy) -> f64 {
     let n = a.len();
     if n < 8 {
         let mut res = 0.0;
         for x in a {
-            res += x;
+            res += f(*x);
         }
         res
     } else if n <= 128 {
         let mut r = [0.0f64; 8];
-        r.copy_from_slice(&a[..8]);
+        for (acc, x) in r.iter_mut().zip(&a[..8]) {
+            *acc = f(*x);
+        }
         let mut i = 8;
         while i < n - (n % 8) {
             for (j, acc) in r.iter_mut().enumerate() {
-                *acc += a[i + j];
+                *acc += f(a[i + j]);
             }
             i += 8;
         }
         let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
         while i < n {
-            res += a[i];
+            res += f(a[i]);
             i += 1;
         }
         res
     } else {
         let mut n2 = n / 2;
         n2 -= n2 % 8;
-        pairwise_sum(&a[..n2]) + pairwise_sum(&a[n2..])
+        pairwise_sum_by(&a[..n2], f) + pairwise_sum_by(&a[n2..], f)
     }
 }
 
@@ -43,8 +51,7 @@ pub fn mean(a: &[f64]) -> f64 {
 /// Standard deviation as `np.std(a, ddof=ddof)`.
 pub fn std(a: &[f64], ddof: f64) -> f64 {
     let m = mean(a);
-    let squares: Vec<f64> = a.iter().map(|x| (x - m) * (x - m)).collect();
-    (pairwise_sum(&squares) / (a.len() as f64 - ddof)).sqrt()
+    (pairwise_sum_by(a, |x| (x - m) * (x - m)) / (a.len() as f64 - ddof)).sqrt()
 }
 
 /// `np.linspace(start, stop, num)` with its exact arithmetic: `i * step + start`, last = stop.
@@ -294,51 +301,109 @@ pub fn sort_floats(v: &mut Vec<f64>) {
 }
 
 /// Sorts floats ascending, reusing the vector's memory. Large inputs are sorted on their
-/// order-preserving bit patterns: one most-significant-digit radix pass on the 16 bits just below
-/// those every key shares, then a small comparison sort inside each bucket (a few values each on
-/// smooth data). That is three sequential passes and one scatter, several times faster than a
-/// comparison sort on the millions of values a drift column holds, with one scratch buffer.
+/// order-preserving bit patterns by most-significant-digit radix passes (see `radix_pass`),
+/// several times faster than a comparison sort on the millions of values a column holds.
 pub fn sorted_floats(v: Vec<f64>) -> Vec<f64> {
+    sorted_floats_with(v, &mut Vec::new())
+}
+
+/// As [`sort_floats`], with a caller's scratch buffer (kept between calls, so sorting many
+/// columns touches fresh memory once).
+pub fn sort_floats_with(v: &mut Vec<f64>, scratch: &mut Vec<u64>) {
+    *v = sorted_floats_with(std::mem::take(v), scratch);
+}
+
+fn sorted_floats_with(v: Vec<f64>, scratch: &mut Vec<u64>) -> Vec<f64> {
     if v.len() < 4096 {
         let mut v = v;
         v.sort_unstable_by(|a, b| a.total_cmp(b));
         return v;
     }
     // Same size and alignment: collecting maps the buffer in place.
-    let keys: Vec<u64> = v.into_iter().map(float_key).collect();
+    let mut keys: Vec<u64> = v.into_iter().map(float_key).collect();
+    let n = keys.len();
+    if scratch.len() < n {
+        scratch.resize(n, 0);
+    }
+    if radix_pass(&mut keys, &mut scratch[..n]) {
+        // The sorted keys are in the scratch buffer: it becomes the result, and the keys' buffer
+        // the next scratch (no copy back).
+        std::mem::swap(&mut keys, scratch);
+        keys.truncate(n);
+    }
+    keys.into_iter().map(float_from_key).collect()
+}
+
+/// Sorts `keys` in place, `scratch` (as long) as working space.
+fn radix_sort(keys: &mut [u64], scratch: &mut [u64]) {
+    if radix_pass(keys, scratch) {
+        keys.copy_from_slice(scratch);
+    }
+}
+
+/// Sorts `keys` into `scratch` (true) or in place (false, when there was no pass to make): one
+/// most-significant-digit pass on the bits just below those every key shares (16 bits for a
+/// million keys, fewer for fewer), then each bucket alone: a comparison sort when small (a few
+/// values each on smooth data), another radix pass on its own shared prefix when large
+/// (heavy-tailed data, whose values crowd a few buckets of the first pass).
+fn radix_pass(keys: &mut [u64], scratch: &mut [u64]) -> bool {
+    const SMALL: usize = 512;
+    if keys.len() <= SMALL {
+        keys.sort_unstable();
+        return false;
+    }
     let (lo, hi) = keys
         .iter()
         .fold((u64::MAX, u64::MIN), |(lo, hi), k| (lo.min(*k), hi.max(*k)));
     if lo == hi {
-        return keys.into_iter().map(float_from_key).collect();
+        return false;
     }
-    const BITS: u32 = 16;
+    // About 16 keys a bucket, between 8 and 16 bits a pass.
+    let bits = (usize::BITS - keys.len().leading_zeros())
+        .saturating_sub(4)
+        .clamp(8, 16);
     let shared = (lo ^ hi).leading_zeros();
-    let shift = 64u32.saturating_sub(shared + BITS);
-    let digit = |k: u64| ((k >> shift) & ((1 << BITS) - 1)) as usize;
-    let mut counts = vec![0usize; 1 << BITS];
-    for k in &keys {
-        counts[digit(*k)] += 1;
+    let shift = 64u32.saturating_sub(shared + bits);
+    let mask = (1usize << bits) - 1;
+    let digit = |k: u64| ((k >> shift) as usize) & mask;
+    let mut starts = vec![0usize; (1 << bits) + 1];
+    for k in keys.iter() {
+        starts[digit(*k) + 1] += 1;
     }
-    let mut starts = vec![0usize; (1 << BITS) + 1];
-    for d in 0..(1 << BITS) {
-        starts[d + 1] = starts[d] + counts[d];
+    for d in 0..(1 << bits) {
+        starts[d + 1] += starts[d];
     }
     let mut next = starts.clone();
-    let mut scratch = vec![0u64; keys.len()];
-    for k in &keys {
+    let scratch = &mut scratch[..keys.len()];
+    for k in keys.iter() {
         let d = digit(*k);
         scratch[next[d]] = *k;
         next[d] += 1;
     }
-    drop(keys);
-    for d in 0..(1 << BITS) {
-        let bucket = &mut scratch[starts[d]..starts[d + 1]];
-        if bucket.len() > 1 {
-            bucket.sort_unstable();
+    for d in 0..(1 << bits) {
+        let (a, b) = (starts[d], starts[d + 1]);
+        if b - a <= 24 {
+            // The usual bucket, a few keys: insertion sort, without a call.
+            insertion_sort(&mut scratch[a..b]);
+        } else {
+            // The bucket is sorted where it now lies, the keys' slots as its working space.
+            radix_sort(&mut scratch[a..b], &mut keys[a..b]);
         }
     }
-    scratch.into_iter().map(float_from_key).collect()
+    true
+}
+
+/// Sorts a few keys by insertion.
+fn insertion_sort(keys: &mut [u64]) {
+    for i in 1..keys.len() {
+        let key = keys[i];
+        let mut j = i;
+        while j > 0 && keys[j - 1] > key {
+            keys[j] = keys[j - 1];
+            j -= 1;
+        }
+        keys[j] = key;
+    }
 }
 
 /// Maps a float to a u64 whose unsigned order is the float's total order.
@@ -398,29 +463,56 @@ mod tests {
     #[test]
     fn radix_sort_matches_comparison_sort() {
         let mut state = 12345u64;
-        let mut v: Vec<f64> = (0..20_000)
-            .map(|i| {
-                state = state
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                let x = (state >> 11) as f64 / (1u64 << 53) as f64;
-                match i % 7 {
-                    0 => -x * 1e6,
-                    1 => 0.0,
-                    2 => -0.0,
-                    3 => f64::INFINITY,
-                    _ => x,
+        let mut uniform = move || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        // Mixed signs, zeros of both signs and infinities; a heavy tail (values crowding a few
+        // first-pass buckets, sorted by further passes); few distinct values; one repeated value.
+        let cases: Vec<Vec<f64>> = vec![
+            (0..20_000)
+                .map(|i| {
+                    let x = uniform();
+                    match i % 7 {
+                        0 => -x * 1e6,
+                        1 => 0.0,
+                        2 => -0.0,
+                        3 => f64::INFINITY,
+                        _ => x,
+                    }
+                })
+                .collect(),
+            (0..200_000)
+                .map(|i| {
+                    let x = (uniform() * 3.0).exp() * 1000.0;
+                    if i % 500 == 0 { -x * 1e9 } else { x }
+                })
+                .collect(),
+            (0..50_000).map(|_| (uniform() * 80.0).round()).collect(),
+            vec![2.5; 10_000],
+        ];
+        let mut scratch = Vec::new();
+        for (k, case) in cases.into_iter().enumerate() {
+            let mut expected = case.clone();
+            expected.sort_by(|a, b| a.total_cmp(b));
+            for with_scratch in [false, true] {
+                let mut v = case.clone();
+                if with_scratch {
+                    sort_floats_with(&mut v, &mut scratch);
+                } else {
+                    sort_floats(&mut v);
                 }
-            })
-            .collect();
-        let mut expected = v.clone();
-        expected.sort_by(|a, b| a.total_cmp(b));
-        sort_floats(&mut v);
-        assert!(
-            v.iter()
-                .zip(&expected)
-                .all(|(a, b)| a.to_bits() == b.to_bits())
-        );
+                assert!(
+                    v.iter()
+                        .zip(&expected)
+                        .all(|(a, b)| a.to_bits() == b.to_bits()),
+                    "case {k}"
+                );
+                assert_eq!(v.len(), expected.len());
+            }
+        }
     }
 
     #[test]

@@ -1,18 +1,27 @@
 //! Data quality (ISO/IEC 42001 A.7.4): completeness, uniqueness, validity, consistency,
 //! timeliness and summary statistics, from one streaming pass.
+//!
+//! The pass is bound by memory traffic (and, on a virtual machine, by the page faults of fresh
+//! memory) more than by arithmetic, so it avoids touching memory twice: dictionary-encoded text
+//! is counted and hashed per dictionary value and gathered through the integer keys
+//! (`values::TextDictionary`); a batch's kept numbers stay in the batch's own arrays until the
+//! merge copies them once into vectors sized up front (integers and times converted to floats
+//! on the way); row hashes are built in place in their output slots. Exact quantiles need every
+//! kept value sorted (summary means are summed in sorted order, so results do not depend on
+//! batch size or thread count); sorting reuses one scratch buffer per worker.
 
 use std::collections::{BTreeMap, HashMap};
 
-use arrow::array::{Array, RecordBatch};
+use arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int64Array, RecordBatch};
 use arrow::buffer::BooleanBuffer;
 use arrow::row::{RowConverter, SortField};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::expr::Expr;
-use crate::num::{mean, pairwise_sum, quantile_sorted, sort_floats, std};
+use crate::num::{mean, pairwise_sum_by, quantile_sorted, sort_floats_with, std};
 use crate::stream::Partial;
-use crate::values::{Keys, bits, column, format_number, to_f64};
+use crate::values::{Keys, TextDictionary, bits, column, format_number, to_f64};
 
 /// How the pass treats a column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,7 +48,74 @@ pub(crate) struct ColumnAgg {
     pub type_invalid: u64,
     pub infinite: u64,
     pub values: Vec<f64>,
+    /// Values kept from this partial's own batches, not yet copied: each batch's numbers and the
+    /// rows to keep. Merging copies them straight into the total's `values` (sized up front), so
+    /// a batch's values are copied once instead of through a per-batch vector.
+    pub pending: Vec<(Numbers, BooleanBuffer)>,
     pub counts: HashMap<String, u64>,
+}
+
+/// A batch's numbers as kept until the merge: floats, or integers (and times) with the divisor
+/// that turns them into floats (`x as f64 / divisor`, as [`to_f64`] does), converted only as
+/// they are copied into the total, without a float copy of every batch.
+#[derive(Debug, Clone)]
+pub(crate) enum Numbers {
+    Floats(Float64Array),
+    Ints(Int64Array, f64),
+}
+
+impl Numbers {
+    /// The column's numbers: integers and times stay integers (every present value is a finite
+    /// number), anything else goes through [`to_f64`].
+    fn new(array: &ArrayRef, name: &str) -> Result<Self> {
+        use arrow::datatypes::{DataType, Int64Type, TimeUnit};
+        let divisor = match array.data_type() {
+            DataType::Int64 => 1.0,
+            DataType::Timestamp(TimeUnit::Second, _) => 1.0,
+            DataType::Timestamp(TimeUnit::Millisecond, _) => 1e3,
+            DataType::Timestamp(TimeUnit::Microsecond, _) => 1e6,
+            DataType::Timestamp(TimeUnit::Nanosecond, _) => 1e9,
+            _ => return Ok(Numbers::Floats(to_f64(array, name)?)),
+        };
+        // Times reinterpret as their integer count of units, without a copy.
+        let ints = arrow::compute::cast(array, &DataType::Int64)
+            .map_err(|e| Error::Invalid(format!("column '{name}': {e}")))?;
+        Ok(Numbers::Ints(
+            ints.as_primitive::<Int64Type>().clone(),
+            divisor,
+        ))
+    }
+
+    /// Rows holding a number (for text read as numbers, those that parse); `None` when all do.
+    fn present(&self) -> Option<&arrow::buffer::NullBuffer> {
+        match self {
+            Numbers::Floats(a) => a.nulls(),
+            Numbers::Ints(a, _) => a.nulls(),
+        }
+        .filter(|n| n.null_count() > 0)
+    }
+
+    /// Appends rows `start..end` as floats.
+    fn extend(&self, into: &mut Vec<f64>, start: usize, end: usize) {
+        match self {
+            Numbers::Floats(a) => into.extend_from_slice(&a.values()[start..end]),
+            Numbers::Ints(a, divisor) => {
+                let divisor = *divisor;
+                into.extend(a.values()[start..end].iter().map(|x| *x as f64 / divisor));
+            }
+        }
+    }
+}
+
+impl ColumnAgg {
+    /// Copies the pending values into `values`, in order.
+    pub fn flush_pending(&mut self) {
+        for (numbers, kept) in std::mem::take(&mut self.pending) {
+            for (start, end) in kept.set_slices() {
+                numbers.extend(&mut self.values, start, end);
+            }
+        }
+    }
 }
 
 /// Aggregates of the whole table.
@@ -82,15 +158,16 @@ impl QualityPartial {
                 if !keep {
                     continue;
                 }
-                let values = to_f64(column(batch, &spec.name)?, &spec.name)?;
-                match values.nulls().filter(|n| n.null_count() > 0) {
-                    None => agg
-                        .values
-                        .extend(values.values().iter().filter(|v| v.is_finite())),
-                    Some(_) => agg
-                        .values
-                        .extend(values.iter().flatten().filter(|v| v.is_finite())),
-                }
+                let numbers = Numbers::new(column(batch, &spec.name)?, &spec.name)?;
+                let present = match numbers.present() {
+                    Some(nulls) => nulls.inner().clone(),
+                    None => BooleanBuffer::new_set(n),
+                };
+                let kept = match &numbers {
+                    Numbers::Floats(values) => &present & &bits(values.values(), f64::is_finite),
+                    Numbers::Ints(..) => present,
+                };
+                agg.pending.push((numbers, kept));
             }
             return Ok(());
         }
@@ -100,7 +177,25 @@ impl QualityPartial {
             let array = column(batch, &spec.name)?;
             match spec.kind {
                 QualityKind::Numeric | QualityKind::Temporal => {
-                    let values = to_f64(array, &spec.name)?;
+                    let kept_numbers = Numbers::new(array, &spec.name)?;
+                    let values = match &kept_numbers {
+                        Numbers::Floats(values) => values,
+                        Numbers::Ints(..) => {
+                            // Integers and times: every present value is a finite whole number.
+                            if let Some(nulls) = kept_numbers.present() {
+                                agg.nulls += nulls.null_count() as u64;
+                                row_missing = &row_missing | &!nulls.inner();
+                            }
+                            if *keep {
+                                let present = match kept_numbers.present() {
+                                    Some(nulls) => nulls.inner().clone(),
+                                    None => BooleanBuffer::new_set(n),
+                                };
+                                agg.pending.push((kept_numbers, present));
+                            }
+                            continue;
+                        }
+                    };
                     let numbers = values.values();
                     // Bitmaps, 64 rows to a word, instead of a branch per row: a row null in the
                     // file or NaN is missing, one present but not a number is a type violation,
@@ -126,13 +221,23 @@ impl QualityPartial {
                             (&kept & &bits(numbers, |v| v.fract() != 0.0)).count_set_bits() as u64;
                     }
                     if *keep {
-                        for (start, end) in kept.set_slices() {
-                            agg.values.extend_from_slice(&numbers[start..end]);
-                        }
+                        agg.pending.push((Numbers::Floats(values.clone()), kept));
                     }
                     row_missing = &row_missing | &missing;
                 }
                 QualityKind::Text => {
+                    if let Some(dictionary) = TextDictionary::new(array, &spec.name)? {
+                        // Counted per key, then once per distinct value.
+                        let (local, nulls) = dictionary.count_texts();
+                        agg.nulls += nulls;
+                        if nulls > 0 {
+                            row_missing = &row_missing | &dictionary.missing();
+                        }
+                        for (k, c) in local {
+                            *agg.counts.entry(k).or_default() += c;
+                        }
+                        continue;
+                    }
                     let keys = Keys::new(array, &spec.name)?;
                     let (local, nulls) = crate::values::count_keys(&keys);
                     agg.nulls += nulls;
@@ -179,7 +284,10 @@ impl Partial for QualityPartial {
                 mine.nulls += theirs.nulls;
                 mine.type_invalid += theirs.type_invalid;
                 mine.infinite += theirs.infinite;
+                mine.flush_pending();
                 mine.values.extend_from_slice(&theirs.values);
+                mine.pending = theirs.pending;
+                mine.flush_pending();
                 for (k, c) in theirs.counts {
                     *mine.counts.entry(k).or_default() += c;
                 }
@@ -201,13 +309,16 @@ impl Partial for QualityPartial {
 }
 
 impl QualityPartial {
-    /// Number of distinct rows seen.
+    /// Number of distinct rows seen (once: the hashes are dropped).
     pub fn distinct_rows(&mut self) -> u64 {
         use rayon::slice::ParallelSliceMut;
         self.row_hashes.append(&mut self.new_hashes);
         self.row_hashes.par_sort_unstable();
         let distinct = self.row_hashes.windows(2).filter(|w| w[0] != w[1]).count();
-        (distinct + usize::from(!self.row_hashes.is_empty())) as u64
+        let distinct = (distinct + usize::from(!self.row_hashes.is_empty())) as u64;
+        // Counted once: the memory goes back before the per-column work.
+        self.row_hashes = Vec::new();
+        distinct
     }
 }
 
@@ -226,9 +337,17 @@ pub(crate) fn row_hashes(
     use arrow::array::AsArray;
     use arrow::datatypes as dt;
     use arrow::datatypes::DataType as T;
+    // The lanes live in the rows' own slots of `out` until the final mix.
+    let start = out.len();
+    out.resize(
+        start + n,
+        Lanes::pack(
+            0x243F_6A88_85A3_08D3_u64 ^ arrays.len() as u64,
+            0x1319_8A2E_0370_7344_u64,
+        ),
+    );
     let mut lanes = Lanes {
-        a: vec![0x243F_6A88_85A3_08D3_u64 ^ arrays.len() as u64; n],
-        b: vec![0x1319_8A2E_0370_7344_u64; n],
+        rows: &mut out[start..],
     };
     macro_rules! fixed {
         ($array:expr, $t:ty, $bits:expr) => {{
@@ -237,11 +356,7 @@ pub(crate) fn row_hashes(
             let words = typed.values().iter().map(|v| $bits(*v));
             match typed.nulls().filter(|nulls| nulls.null_count() > 0) {
                 None => lanes.mix_words(words),
-                Some(nulls) => lanes.mix(
-                    words
-                        .zip(nulls.inner().iter())
-                        .map(|(w, valid)| valid.then_some((w, w))),
-                ),
+                Some(nulls) => lanes.mix_valid(words.map(|w| (w, w)), nulls.inner()),
             }
         }};
     }
@@ -251,6 +366,27 @@ pub(crate) fn row_hashes(
         };
     }
     for array in arrays {
+        if let Some(dictionary) = TextDictionary::new(array, "a dictionary column")? {
+            // Text words once per dictionary value, then gathered through the keys: the same
+            // words as the plain text would give, so hashes agree across batches and files.
+            let values = dictionary.values();
+            let null = (Lanes::NULL_A, Lanes::NULL_B);
+            let table: Vec<(u64, u64)> = (0..values.len())
+                .map(|k| {
+                    if values.is_valid(k) {
+                        text_words(values.value(k).as_bytes())
+                    } else {
+                        null
+                    }
+                })
+                .collect();
+            let words = dictionary.gather(&table, null);
+            match dictionary.valid() {
+                None => lanes.mix_pairs(words),
+                Some(valid) => lanes.mix_valid(words, valid),
+            }
+            continue;
+        }
         match array.data_type() {
             T::Float64 => fixed!(array, dt::Float64Type, |v: f64| v.to_bits()),
             T::Float32 => fixed!(array, dt::Float32Type, |v: f32| u64::from(v.to_bits())),
@@ -316,46 +452,79 @@ pub(crate) fn row_hashes(
         h = h.wrapping_mul(0xC4CE_B9FE_1A85_EC53);
         h ^ (h >> 33)
     };
-    out.reserve(n);
-    out.extend(
-        lanes
-            .a
-            .iter()
-            .zip(&lanes.b)
-            .map(|(x, y)| (u128::from(fmix(*x)) << 64) | u128::from(fmix(*y ^ x.rotate_left(17)))),
-    );
+    for row in lanes.rows.iter_mut() {
+        let (x, y) = Lanes::unpack(*row);
+        *row = Lanes::pack(fmix(x), fmix(y ^ x.rotate_left(17)));
+    }
     Ok(())
 }
 
-/// The two 64-bit lanes of the row hashes, one word per row each.
-struct Lanes {
-    a: Vec<u64>,
-    b: Vec<u64>,
+/// The two 64-bit lanes of the row hashes, one pair per row (lane `a` in the high half).
+struct Lanes<'a> {
+    rows: &'a mut [u128],
 }
 
-impl Lanes {
+impl Lanes<'_> {
     const K1: u64 = 0x9E37_79B9_7F4A_7C15;
     const K2: u64 = 0xC2B2_AE3D_27D4_EB4F;
     const NULL_A: u64 = 0x6A09_E667_F3BC_C908;
     const NULL_B: u64 = 0xBB67_AE85_84CA_A73B;
 
-    fn step(a: &mut u64, b: &mut u64, wa: u64, wb: u64) {
-        *a = (*a ^ wa).wrapping_mul(Self::K1).rotate_left(31);
-        *b = (*b ^ wb).wrapping_mul(Self::K2).rotate_left(27);
+    fn pack(a: u64, b: u64) -> u128 {
+        (u128::from(a) << 64) | u128::from(b)
+    }
+
+    fn unpack(row: u128) -> (u64, u64) {
+        ((row >> 64) as u64, row as u64)
+    }
+
+    fn step(row: &mut u128, wa: u64, wb: u64) {
+        let (a, b) = Self::unpack(*row);
+        *row = Self::pack(
+            (a ^ wa).wrapping_mul(Self::K1).rotate_left(31),
+            (b ^ wb).wrapping_mul(Self::K2).rotate_left(27),
+        );
     }
 
     /// Mixes one word per row into both lanes (a column without nulls).
     fn mix_words(&mut self, words: impl Iterator<Item = u64>) {
-        for ((a, b), w) in self.a.iter_mut().zip(self.b.iter_mut()).zip(words) {
-            Self::step(a, b, w, w);
+        for (row, w) in self.rows.iter_mut().zip(words) {
+            Self::step(row, w, w);
+        }
+    }
+
+    /// Mixes one pair of words per row (the null tag already in place).
+    fn mix_pairs(&mut self, words: impl Iterator<Item = (u64, u64)>) {
+        for (row, (wa, wb)) in self.rows.iter_mut().zip(words) {
+            Self::step(row, wa, wb);
+        }
+    }
+
+    /// Mixes one pair of words per row where `valid` is set and the null tag elsewhere, reading
+    /// the bitmap a word (64 rows) at a time.
+    fn mix_valid(&mut self, words: impl Iterator<Item = (u64, u64)>, valid: &BooleanBuffer) {
+        let mut words = words;
+        for (rows, mask) in self
+            .rows
+            .chunks_mut(64)
+            .zip(valid.bit_chunks().iter_padded())
+        {
+            for (j, (row, (wa, wb))) in rows.iter_mut().zip(words.by_ref()).enumerate() {
+                let (wa, wb) = if (mask >> j) & 1 == 1 {
+                    (wa, wb)
+                } else {
+                    (Self::NULL_A, Self::NULL_B)
+                };
+                Self::step(row, wa, wb);
+            }
         }
     }
 
     /// Mixes one pair of words per row, or the null tag.
     fn mix(&mut self, words: impl Iterator<Item = Option<(u64, u64)>>) {
-        for ((a, b), w) in self.a.iter_mut().zip(self.b.iter_mut()).zip(words) {
+        for (row, w) in self.rows.iter_mut().zip(words) {
             let (wa, wb) = w.unwrap_or((Self::NULL_A, Self::NULL_B));
-            Self::step(a, b, wa, wb);
+            Self::step(row, wa, wb);
         }
     }
 }
@@ -565,8 +734,10 @@ pub(crate) fn column_result(
     agg: &mut ColumnAgg,
     rows: u64,
     validity: &Validity,
+    scratch: &mut Vec<u64>,
 ) -> ColumnQuality {
-    sort_floats(&mut agg.values);
+    agg.flush_pending();
+    sort_floats_with(&mut agg.values, scratch);
     let sorted = &agg.values;
     let mut range_violations = 0u64;
     let mut set_violations = 0u64;
@@ -702,16 +873,17 @@ pub(crate) fn timeliness(
     }
     let newest = values.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
     let oldest = values.iter().cloned().fold(f64::INFINITY, f64::min);
-    let ages: Vec<f64> = values.iter().map(|t| (as_of - t) / 86_400.0).collect();
+    let age = |t: f64| (as_of - t) / 86_400.0;
     Some(Timeliness {
         column: column.to_owned(),
         as_of: as_of_text.to_owned(),
         newest_age_days: (as_of - newest) / 86_400.0,
         oldest_age_days: (as_of - oldest) / 86_400.0,
-        mean_age_days: pairwise_sum(&ages) / ages.len() as f64,
+        // The ages summed as a vector of them would be, without storing it.
+        mean_age_days: pairwise_sum_by(values, age) / values.len() as f64,
         stale_after_days,
         stale_share: stale_after_days
-            .map(|d| ages.iter().filter(|a| **a > d).count() as f64 / ages.len() as f64),
+            .map(|d| values.iter().filter(|t| age(**t) > d).count() as f64 / values.len() as f64),
     })
 }
 
@@ -722,8 +894,10 @@ pub(crate) fn text_counts(
     into: &mut BTreeMap<String, u64>,
 ) -> Result<()> {
     let array = column(batch, name)?;
-    let keys = Keys::new(array, name)?;
-    let (local, _) = crate::values::count_keys(&keys);
+    let local = match TextDictionary::new(array, name)? {
+        Some(dictionary) => dictionary.count_texts().0,
+        None => crate::values::count_keys(&Keys::new(array, name)?).0,
+    };
     for (k, c) in local {
         *into.entry(k).or_default() += c;
     }
@@ -785,6 +959,16 @@ mod tests {
             Arc::new(TimestampMillisecondArray::from_iter(
                 (0..n).map(|i| (i % 11 != 0).then_some((i % 2) as i64)),
             )),
+            // Text as a dictionary, with a long value (hashed, not packed).
+            Arc::new(
+                (0..n)
+                    .map(|i| match i % 5 {
+                        0 => None,
+                        1 => Some("a value longer than seven bytes"),
+                        _ => Some("ab"),
+                    })
+                    .collect::<arrow::array::DictionaryArray<arrow::datatypes::Int32Type>>(),
+            ),
         ];
         for width in 1..=arrays.len() {
             let part: Vec<ArrayRef> = arrays[..width].to_vec();
@@ -810,8 +994,23 @@ mod tests {
                     );
                 }
             }
+            // Sliced arrays (bitmaps not starting at a word boundary) hash their rows alike.
+            let sliced: Vec<ArrayRef> = part.iter().map(|a| a.slice(7, n - 7)).collect();
+            let sliced_refs: Vec<&ArrayRef> = sliced.iter().collect();
+            let mut sliced_hashes = Vec::new();
+            row_hashes(&sliced_refs, n - 7, &mut sliced_hashes).unwrap();
+            assert_eq!(sliced_hashes, hashes[7..], "{width} columns, sliced");
             let distinct: std::collections::HashSet<u128> = hashes.into_iter().collect();
             assert_eq!(distinct.len(), expected.len(), "{width} columns");
         }
+        // A dictionary column hashes as the same text stored plainly.
+        let Some(dictionary) = arrays.last() else {
+            panic!("no columns");
+        };
+        let plain = arrow::compute::cast(dictionary, &arrow::datatypes::DataType::Utf8).unwrap();
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        row_hashes(&[dictionary], n, &mut a).unwrap();
+        row_hashes(&[&plain], n, &mut b).unwrap();
+        assert_eq!(a, b);
     }
 }

@@ -158,6 +158,167 @@ impl Keys {
     }
 }
 
+/// A text column held as a dictionary: one integer key per row into a short array of values
+/// (as Parquet stores low-cardinality text, and as [`crate::input::DataSource::
+/// batches_with_dictionaries`] reads it). Work that depends only on a row's text (counting,
+/// validity, hashing, comparing with a literal) is done once per dictionary value and then
+/// gathered through the keys, instead of once per row.
+#[derive(Debug)]
+pub(crate) struct TextDictionary {
+    /// One key per row; meaningful only where [`Self::valid`] is set.
+    keys: arrow::buffer::ScalarBuffer<i32>,
+    values: StringArray,
+    /// Rows whose key is set and points at a non-null value; `None` when every row does.
+    valid: Option<BooleanBuffer>,
+}
+
+impl TextDictionary {
+    /// The column as a text dictionary, or None when it is not a dictionary of text. Keys of any
+    /// integer width and values of any text type are cast to `Int32` keys over `Utf8` values.
+    pub(crate) fn new(array: &ArrayRef, name: &str) -> Result<Option<Self>> {
+        let DataType::Dictionary(key_type, value_type) = array.data_type() else {
+            return Ok(None);
+        };
+        if !matches!(
+            value_type.as_ref(),
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+        ) {
+            return Ok(None);
+        }
+        let wanted = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+        let cast_array;
+        let array =
+            if key_type.as_ref() == &DataType::Int32 && value_type.as_ref() == &DataType::Utf8 {
+                array
+            } else {
+                cast_array = cast(array, &wanted, name)?;
+                &cast_array
+            };
+        let Some(dictionary) = array.as_dictionary_opt::<arrow::datatypes::Int32Type>() else {
+            return Ok(None);
+        };
+        let Some(values) = dictionary.values().as_string_opt::<i32>() else {
+            return Ok(None);
+        };
+        let keys = dictionary.keys();
+        let key_valid = keys
+            .nulls()
+            .filter(|n| n.null_count() > 0)
+            .map(|n| n.inner().clone());
+        // A null among the values makes the rows pointing at it null.
+        let value_valid = values.nulls().filter(|n| n.null_count() > 0).map(|nulls| {
+            let codes = keys.values();
+            BooleanBuffer::collect_bool(codes.len(), |i| {
+                usize::try_from(codes[i]).is_ok_and(|k| k < nulls.len() && nulls.is_valid(k))
+            })
+        });
+        let valid = match (key_valid, value_valid) {
+            (None, None) => None,
+            (Some(v), None) | (None, Some(v)) => Some(v),
+            (Some(a), Some(b)) => Some(&a & &b),
+        };
+        Ok(Some(Self {
+            keys: keys.values().clone(),
+            values: values.clone(),
+            valid,
+        }))
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// The distinct values (some may not occur in these rows).
+    pub(crate) fn values(&self) -> &StringArray {
+        &self.values
+    }
+
+    /// Rows that hold a value; `None` when every row does.
+    pub(crate) fn valid(&self) -> Option<&BooleanBuffer> {
+        self.valid.as_ref()
+    }
+
+    /// Rows that are null, as a bitmap.
+    pub(crate) fn missing(&self) -> BooleanBuffer {
+        match &self.valid {
+            Some(v) => !v,
+            None => BooleanBuffer::new_unset(self.len()),
+        }
+    }
+
+    /// Row `i`'s text ("" where null).
+    pub(crate) fn get(&self, i: usize) -> &str {
+        self.keys
+            .get(i)
+            .and_then(|k| usize::try_from(*k).ok())
+            .filter(|k| *k < self.values.len())
+            .map_or("", |k| self.values.value(k))
+    }
+
+    /// `table[key]` of every row (`default` where a key is out of range, as it may be in a
+    /// null row): a value computed once per dictionary entry, spread over the rows.
+    pub(crate) fn gather<'a, T: Copy + 'a>(
+        &'a self,
+        table: &'a [T],
+        default: T,
+    ) -> impl Iterator<Item = T> + 'a {
+        let table_len = table.len();
+        let lookup = move |k: i32| {
+            usize::try_from(k)
+                .ok()
+                .filter(|k| *k < table_len)
+                .map_or(default, |k| table[k])
+        };
+        self.keys.iter().map(move |k| lookup(*k))
+    }
+
+    /// `f` of each row's text, as bits: computed once per dictionary value.
+    pub(crate) fn test(&self, n: usize, f: impl Fn(&str) -> bool) -> BooleanBuffer {
+        let table: Vec<bool> = self.values.iter().map(|v| f(v.unwrap_or(""))).collect();
+        BooleanBuffer::collect_bool(n, |i| {
+            self.keys
+                .get(i)
+                .and_then(|k| usize::try_from(*k).ok())
+                .and_then(|k| table.get(k).copied())
+                .unwrap_or(false)
+        })
+    }
+
+    /// Rows per dictionary value (null rows not counted), and the number of null rows.
+    pub(crate) fn counts(&self) -> (Vec<u64>, u64) {
+        let mut counts = vec![0u64; self.values.len()];
+        let mut bump = |k: i32| {
+            if let Some(c) = usize::try_from(k).ok().and_then(|k| counts.get_mut(k)) {
+                *c += 1;
+            }
+        };
+        match &self.valid {
+            None => self.keys.iter().for_each(|k| bump(*k)),
+            Some(valid) => {
+                for (start, end) in valid.set_slices() {
+                    self.keys[start..end].iter().for_each(|k| bump(*k));
+                }
+            }
+        }
+        let counted: u64 = counts.iter().sum();
+        (counts, self.len() as u64 - counted)
+    }
+
+    /// Counts per text and null rows, as [`count_keys`] gives them for the same column as
+    /// plain text.
+    pub(crate) fn count_texts(&self) -> (std::collections::HashMap<String, u64>, u64) {
+        let (counts, nulls) = self.counts();
+        let mut out: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+        for (k, count) in counts.into_iter().enumerate() {
+            // A dictionary may repeat a value: its counts add up.
+            if count > 0 {
+                *out.entry(self.values.value(k).to_owned()).or_default() += count;
+            }
+        }
+        (out, nulls)
+    }
+}
+
 /// One bit per value, `f(x)`, packed 64 to a word (the loop over a chunk vectorises).
 pub(crate) fn bits<T: Copy>(xs: &[T], f: impl Fn(T) -> bool) -> BooleanBuffer {
     let words: Vec<u64> = xs
@@ -221,6 +382,9 @@ pub(crate) fn count_keys(keys: &Keys) -> (std::collections::HashMap<String, u64>
     let mut nulls = 0u64;
     match keys {
         Keys::Int(a) => {
+            if count_small_range(a, &mut out, &mut nulls) {
+                return (out, nulls);
+            }
             // Few distinct values (codes, flags, terms) are counted in a short list first.
             let mut few = FewCounts::default();
             let mut counts: FastMap<i64, u64> = FastMap::default();
@@ -304,6 +468,55 @@ pub(crate) fn count_keys(keys: &Keys) -> (std::collections::HashMap<String, u64>
     (out, nulls)
 }
 
+/// Counts integer keys within a range at most 4,096 wide (codes, flags, terms) with one counter
+/// per value of the range; false, counting nothing, when the range is wider.
+fn count_small_range(
+    a: &Int64Array,
+    out: &mut std::collections::HashMap<String, u64>,
+    nulls: &mut u64,
+) -> bool {
+    // The values of null rows take part: they can only widen the range.
+    let (lo, hi) = a
+        .values()
+        .iter()
+        .fold((i64::MAX, i64::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+    let Some(width) = hi
+        .checked_sub(lo)
+        .and_then(|w| usize::try_from(w).ok())
+        .filter(|w| *w < 4096)
+    else {
+        return false;
+    };
+    let mut counts = vec![0u64; width + 1];
+    let mut add = |values: &[i64]| {
+        for v in values {
+            if let Some(c) = usize::try_from(v.wrapping_sub(lo))
+                .ok()
+                .and_then(|k| counts.get_mut(k))
+            {
+                *c += 1;
+            }
+        }
+    };
+    match a.nulls().filter(|n| n.null_count() > 0) {
+        None => add(a.values()),
+        Some(valid) => {
+            *nulls += valid.null_count() as u64;
+            for (start, end) in valid.inner().set_slices() {
+                add(&a.values()[start..end]);
+            }
+        }
+    }
+    out.extend(
+        counts
+            .into_iter()
+            .enumerate()
+            .filter(|(_, c)| *c > 0)
+            .map(|(k, c)| ((lo + k as i64).to_string(), c)),
+    );
+    true
+}
+
 /// Counts of a few distinct keys in a short list, scanned linearly: faster than hashing while
 /// the list stays within a cache line or two.
 struct FewCounts<K> {
@@ -380,4 +593,90 @@ pub(crate) fn same_class(key: &str, declared: &str) -> bool {
         }
     };
     matches!((norm(key), norm(declared)), (Some(a), Some(b)) if a == b)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::{DictionaryArray, Int8Array, LargeStringArray};
+    use arrow::datatypes::Int8Type;
+
+    use super::*;
+
+    /// A dictionary with a repeated value, an unused value, a null value and null keys, with
+    /// `Int8` keys over `LargeUtf8` values (cast on the way), counts and tests as its plain text.
+    #[test]
+    fn text_dictionary_agrees_with_plain_text() {
+        let values = LargeStringArray::from(vec![Some("b"), Some("a"), None, Some("b"), Some("z")]);
+        let keys = Int8Array::from(vec![
+            Some(0),
+            Some(1),
+            None,
+            Some(2),
+            Some(3),
+            Some(1),
+            Some(0),
+        ]);
+        let array: ArrayRef =
+            Arc::new(DictionaryArray::<Int8Type>::try_new(keys, Arc::new(values)).unwrap());
+        for offset in 0..3 {
+            let array = array.slice(offset, array.len() - offset);
+            let dictionary = TextDictionary::new(&array, "d").unwrap().unwrap();
+            let plain = Keys::new(&array, "d").unwrap();
+            assert_eq!(dictionary.count_texts(), count_keys(&plain));
+            assert_eq!(dictionary.missing(), plain.missing());
+            let Keys::Text(text) = &plain else {
+                panic!("text keys expected");
+            };
+            let starts_b = dictionary.test(array.len(), |s| s.starts_with('b'));
+            for i in 0..array.len() {
+                if text.is_valid(i) {
+                    assert_eq!(dictionary.get(i), text.value(i));
+                    assert_eq!(starts_b.value(i), text.value(i).starts_with('b'));
+                }
+            }
+        }
+        // Not text: left to the other paths.
+        let ints: ArrayRef = Arc::new(
+            DictionaryArray::<Int8Type>::try_new(
+                Int8Array::from(vec![0, 0]),
+                Arc::new(Int64Array::from(vec![7])),
+            )
+            .unwrap(),
+        );
+        assert!(TextDictionary::new(&ints, "d").unwrap().is_none());
+    }
+
+    /// Integer keys are counted per value of a short range, or in a list and a map when the
+    /// range is wide; both give the plain count per formatted value, nulls apart.
+    #[test]
+    fn integer_keys_count_alike_in_short_and_wide_ranges() {
+        for spread in [1i64, 7, 4_095, 4_096, 1 << 40] {
+            let values: Vec<Option<i64>> = (0..3_000i64)
+                .map(|i| (i % 11 != 3).then_some((i * 7919) % 13 * (spread / 13).max(1) - 5))
+                .chain([Some(spread - 6), None])
+                .collect();
+            let mut expected: std::collections::HashMap<String, u64> = Default::default();
+            for v in values.iter().flatten() {
+                *expected.entry(v.to_string()).or_default() += 1;
+            }
+            let nulls = values.iter().filter(|v| v.is_none()).count() as u64;
+            let array: ArrayRef = Arc::new(Int64Array::from(values));
+            for offset in [0, 5] {
+                let keys = Keys::new(&array.slice(offset, array.len() - offset), "i").unwrap();
+                let (counts, counted_nulls) = count_keys(&keys);
+                if offset == 0 {
+                    assert_eq!(
+                        (&counts, counted_nulls),
+                        (&expected, nulls),
+                        "spread {spread}"
+                    );
+                }
+                let total: u64 = counts.values().sum();
+                assert_eq!(total + counted_nulls, (array.len() - offset) as u64);
+            }
+        }
+    }
 }

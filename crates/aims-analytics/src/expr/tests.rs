@@ -6,8 +6,8 @@
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, Int64Array, TimestampMillisecondArray};
-use arrow::datatypes::{Field, Schema, TimeUnit};
+use arrow::array::{ArrayRef, DictionaryArray, Int64Array, TimestampMillisecondArray};
+use arrow::datatypes::{Field, Int32Type, Schema, TimeUnit};
 use proptest::prelude::*;
 
 use super::*;
@@ -350,11 +350,12 @@ fn random_batch(rows: usize) -> impl Strategy<Value = RecordBatch> {
         prop::collection::vec(float, rows),
         prop::collection::vec(int, rows),
         prop::collection::vec(text.clone(), rows),
-        prop::collection::vec(text, rows),
+        prop::collection::vec(text.clone(), rows),
         prop::collection::vec(boolean, rows),
         prop::collection::vec(time, rows),
+        prop::collection::vec(text, rows),
     )
-        .prop_map(|(f, i, s, t, b, ts)| {
+        .prop_map(|(f, i, s, t, b, ts, d)| {
             let schema = Schema::new(vec![
                 Field::new("f", DataType::Float64, true),
                 Field::new("i", DataType::Int64, true),
@@ -362,6 +363,11 @@ fn random_batch(rows: usize) -> impl Strategy<Value = RecordBatch> {
                 Field::new("t", DataType::Utf8, true),
                 Field::new("b", DataType::Boolean, true),
                 Field::new("ts", DataType::Timestamp(TimeUnit::Millisecond, None), true),
+                Field::new(
+                    "d",
+                    DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
+                    true,
+                ),
             ]);
             let columns: Vec<ArrayRef> = vec![
                 Arc::new(Float64Array::from(f)),
@@ -370,6 +376,8 @@ fn random_batch(rows: usize) -> impl Strategy<Value = RecordBatch> {
                 Arc::new(StringArray::from(t)),
                 Arc::new(BooleanArray::from(b)),
                 Arc::new(TimestampMillisecondArray::from(ts)),
+                // Text as a dictionary, as Parquet's dictionary-encoded columns are read.
+                Arc::new(d.into_iter().collect::<DictionaryArray<Int32Type>>()),
             ];
             RecordBatch::try_new(Arc::new(schema), columns).unwrap()
         })
@@ -383,7 +391,7 @@ fn random_expr() -> impl Strategy<Value = Expr> {
             .prop_map(|s| Expr::Str(s.to_owned())),
         any::<bool>().prop_map(Expr::Bool),
         Just(Expr::Null),
-        prop::sample::select(vec!["f", "i", "s", "t", "b", "ts"])
+        prop::sample::select(vec!["f", "i", "s", "t", "b", "ts", "d"])
             .prop_map(|c| Expr::Column(c.to_owned())),
     ];
     leaf.prop_recursive(4, 40, 4, |inner| {
@@ -445,9 +453,9 @@ proptest! {
     #[test]
     fn parsed_rules_agree(
         batch in (1usize..140).prop_flat_map(random_batch),
-        pick in prop::collection::vec(0usize..12, 1..4),
+        pick in prop::collection::vec(0usize..14, 1..4),
     ) {
-        const RULES: [&str; 12] = [
+        const RULES: [&str; 14] = [
             "f <= i * 10",
             "(f > 0 and f <= 2 and s == 'a') or (f > 2 and s == '2')",
             "b == (f >= 0.5)",
@@ -460,6 +468,8 @@ proptest! {
             "min(f, i) == max(i, f)",
             "t + 1 > 2 and upper(t) != 'NAN'",
             "f / i > 0 or i % 0 == 0",
+            "(d == 'a' and s != d) or d in ['2', 'é'] or 'b' > d",
+            "lower(d) == t or len(d) > 1 or d + 1 > 2 or is_null(d)",
         ];
         let text = pick.iter().map(|k| format!("({})", RULES[*k])).collect::<Vec<_>>().join(" or ");
         assert_agree(&Expr::parse("r", &text).unwrap(), &batch);
