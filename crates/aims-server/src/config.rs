@@ -18,6 +18,10 @@ pub struct ServerConfig {
     pub evidence_dir: std::path::PathBuf,
     /// Largest evidence file accepted, in bytes.
     pub evidence_max_bytes: usize,
+    /// The MLflow tracking server to import models from, set by the operator (never by a
+    /// request, so the server only ever fetches from this address), and its token.
+    pub mlflow_url: Option<String>,
+    pub mlflow_token: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -30,6 +34,8 @@ impl Default for ServerConfig {
             demo_login: None,
             evidence_dir: std::env::temp_dir().join("aims-evidence"),
             evidence_max_bytes: 25 * 1024 * 1024,
+            mlflow_url: None,
+            mlflow_token: None,
         }
     }
 }

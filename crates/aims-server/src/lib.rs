@@ -16,6 +16,7 @@ pub mod inventory;
 mod json;
 pub mod lineage;
 mod middleware;
+pub mod mlflow;
 mod openapi;
 pub mod readiness;
 pub mod risk;

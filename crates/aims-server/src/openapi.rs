@@ -36,7 +36,7 @@ use crate::api;
         api::inventory::kinds, api::inventory::list, api::inventory::create, api::inventory::show,
         api::inventory::update, api::inventory::archive, api::inventory::history,
         api::inventory::record_deletion, api::inventory::retention, api::inventory::link_create,
-        api::inventory::link_delete, api::inventory::graph, api::inventory::lineage, api::inventory::bom, api::inventory::my_work,
+        api::inventory::link_delete, api::inventory::graph, api::inventory::lineage, api::inventory::bom, api::inventory::mlflow_import, api::inventory::my_work,
         api::governance::policy, api::governance::policy_update, api::governance::classification,
         api::governance::classify, api::governance::transitions, api::governance::changes,
         api::governance::change_create, api::governance::change_show, api::governance::change_decide,

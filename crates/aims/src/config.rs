@@ -21,6 +21,16 @@ pub struct Config {
     pub ledger: LedgerConfig,
     pub server: ServerSection,
     pub log: LogConfig,
+    pub mlflow: MlflowConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct MlflowConfig {
+    /// The MLflow tracking server whose registry the web UI and API may import.
+    pub url: Option<String>,
+    /// The environment variable holding its bearer token, if it needs one.
+    pub token_env: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -65,6 +75,7 @@ impl Default for Config {
             ledger: LedgerConfig::default(),
             server: ServerSection::default(),
             log: LogConfig::default(),
+            mlflow: MlflowConfig::default(),
         }
     }
 }

@@ -13,7 +13,6 @@ mod config;
 mod demo;
 mod demo_inventory;
 mod init;
-mod mlflow;
 mod output;
 mod serve;
 
@@ -203,7 +202,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Methodology(command) => cmd_risk::methodology(&app, command).await,
         Command::Import(ImportCommand::Mlflow { url, token }) => {
             let store = app.write_store().await?;
-            let report = mlflow::run(&store, &app.cli_ctx(), &url, token.as_deref()).await?;
+            let report =
+                aims_server::mlflow::run(&store, &app.cli_ctx(), &url, token.as_deref()).await?;
             output::emit(app.json, &report, |r| println!("{r}"))?;
             Ok(ExitCode::SUCCESS)
         }

@@ -64,6 +64,13 @@ pub async fn serve_store(
         // directory too (a network file system or a synced volume).
         evidence_dir: app.config.data_dir.join("evidence"),
         evidence_max_bytes: section.evidence_max_bytes,
+        mlflow_url: app.config.mlflow.url.clone(),
+        mlflow_token: app
+            .config
+            .mlflow
+            .token_env
+            .as_deref()
+            .and_then(|name| std::env::var(name).ok()),
     };
     let verifier = crate::app::load_signer(&app.config.key_file())?.verifier();
     let state = AppState::new(store, Arc::new(SystemClock), config, Some(verifier))

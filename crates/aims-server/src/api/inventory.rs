@@ -406,3 +406,58 @@ pub async fn bom(
         body,
     ))
 }
+
+/// What an MLflow import did: models and versions created, updated and unchanged.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MlflowImport {
+    /// The server imported from (credentials removed).
+    pub source: String,
+    #[schema(value_type = Object)]
+    pub models: serde_json::Value,
+    #[schema(value_type = Object)]
+    pub versions: serde_json::Value,
+    /// One line for people.
+    pub summary: String,
+}
+
+/// Runs the MLflow import against the server the operator configured.
+pub(crate) async fn run_mlflow(state: &AppState, current: &CurrentUser) -> ApiResult<MlflowImport> {
+    let Some(url) = state.config().mlflow_url.clone() else {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "not_configured",
+            "no MLflow server is configured: set mlflow.url in aims.toml (or use `aims import mlflow --url ...`)",
+        ));
+    };
+    let report = crate::mlflow::run(
+        state.store(),
+        &current.ctx(state),
+        &url,
+        state.config().mlflow_token.as_deref(),
+    )
+    .await
+    .map_err(|error| {
+        ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            "mlflow_failed",
+            format!("{error:#}"),
+        )
+    })?;
+    Ok(MlflowImport {
+        source: report.source.clone(),
+        models: serde_json::to_value(report.models).unwrap_or_default(),
+        versions: serde_json::to_value(report.versions).unwrap_or_default(),
+        summary: report.to_string(),
+    })
+}
+
+/// Import the model registry of the configured MLflow server: registered models and their
+/// versions, idempotently (nothing is written when the server fails or answers garbage).
+#[utoipa::path(post, path = "/api/v1/imports/mlflow", tag = "inventory",
+    responses((status = 200, body = MlflowImport), (status = 409, body = crate::error::ErrorBody), (status = 502, body = crate::error::ErrorBody)))]
+pub async fn mlflow_import(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> ApiResult<Json<MlflowImport>> {
+    Ok(Json(run_mlflow(&state, &current).await?))
+}

@@ -331,7 +331,8 @@ pub async fn list(
         "inventory/list.html",
         Some(&current),
         context! { nav => "inventory", kind => kind.code(), kind_label => kind.label(), plural => kind.plural(),
-        statuses => kind.statuses(), items, total => page.total, q => one(&query, "q"), status => one(&query, "status"), archived => filter.include_archived },
+        statuses => kind.statuses(), items, total => page.total, q => one(&query, "q"), status => one(&query, "status"), archived => filter.include_archived,
+        mlflow => state.config().mlflow_url.is_some(), notice => one(&query, "notice"), error => one(&query, "error") },
     )
 }
 
@@ -796,4 +797,16 @@ pub async fn graph_page(
         Some(&current),
         context! { nav => "inventory", svg => Value::from_safe_string(svg), nodes => view.nodes.len(), edges => view.edges.len() },
     )
+}
+
+/// Imports the configured MLflow registry from the models page.
+pub async fn mlflow_import(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> ApiResult<Response> {
+    let outcome = match crate::api::inventory::run_mlflow(&state, &current).await {
+        Ok(import) => format!("notice={}", crate::ui::form::urlencode(&import.summary)),
+        Err(error) => format!("error={}", crate::ui::form::urlencode(&error.message)),
+    };
+    Ok(redirect(&format!("/inventory/model?{outcome}")))
 }

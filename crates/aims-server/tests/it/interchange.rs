@@ -325,3 +325,80 @@ both_backends! {
         assert_eq!(bom["metadata"]["component"]["name"], "Scoring");
     }
 }
+
+/// A fake MLflow tracking server on a local port: one registered model with one version.
+/// `broken` answers every request with a 500.
+fn fake_mlflow(broken: bool) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            reader.read_line(&mut request_line).unwrap();
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap() > 2 {
+                line.clear();
+            }
+            let (status, body) = if broken {
+                (
+                    "500 Internal Server Error",
+                    json!({"error_code": "INTERNAL_ERROR", "message": "database is down"}),
+                )
+            } else if request_line.contains("registered-models/search") {
+                (
+                    "200 OK",
+                    json!({"registered_models": [{"name": "churn-model", "description": "Predicts churn"}]}),
+                )
+            } else {
+                (
+                    "200 OK",
+                    json!({"model_versions": [{"name": "churn-model", "version": "7", "source": "s3://models/churn/7", "status": "READY"}]}),
+                )
+            };
+            let body = body.to_string();
+            let mut stream = stream;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+both_backends! {
+    async fn the_configured_mlflow_registry_imports_from_the_api_and_the_page(backend: Backend) {
+        use aims_core::access::Role;
+        use axum::http::{Method, StatusCode};
+        // Not configured: refused with the reason.
+        let plain = app(backend).await;
+        let reply = plain.json(Method::POST, "/api/v1/imports/mlflow", Role::MlEngineer, &json!({})).await;
+        assert_eq!((reply.status, reply.code()), (StatusCode::CONFLICT, "not_configured".to_owned()));
+
+        let config = aims_server::ServerConfig { mlflow_url: Some(fake_mlflow(false)), ..Default::default() };
+        let app = app_with(backend, config).await;
+        let reply = app.json(Method::POST, "/api/v1/imports/mlflow", Role::MlEngineer, &json!({})).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        assert_eq!(reply.json()["models"]["created"], 1);
+        let versions = app.db.store.all_items(Kind::ModelVersion).await.unwrap();
+        assert_eq!((versions[0].display_name(), versions[0].text("external_ref")), ("churn-model v7".to_owned(), "mlflow:churn-model/7"));
+        // Again: nothing changes.
+        let again = app.json(Method::POST, "/api/v1/imports/mlflow", Role::MlEngineer, &json!({})).await;
+        assert_eq!(again.json()["models"]["unchanged"], 1, "{}", again.body);
+        assert_eq!(app.json(Method::POST, "/api/v1/imports/mlflow", Role::Viewer, &json!({})).await.status, StatusCode::FORBIDDEN);
+
+        // A failing MLflow is a bad gateway with its message, and nothing is written.
+        let config = aims_server::ServerConfig { mlflow_url: Some(fake_mlflow(true)), ..Default::default() };
+        let broken = app_with(backend, config).await;
+        let size = broken.db.store.ledger_head().await.unwrap().size;
+        let reply = broken.json(Method::POST, "/api/v1/imports/mlflow", Role::MlEngineer, &json!({})).await;
+        assert_eq!(reply.status, StatusCode::BAD_GATEWAY, "{}", reply.body);
+        assert!(reply.body.contains("database is down"), "{}", reply.body);
+        assert_eq!(broken.db.store.ledger_head().await.unwrap().size, size);
+        let page = broken.get("/inventory/model", Role::MlEngineer).await;
+        assert!(page.body.contains("Import from MLflow"));
+    }
+}

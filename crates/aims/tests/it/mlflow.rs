@@ -15,9 +15,8 @@ use serde_json::{Value, json};
 use crate::both_backends;
 use crate::support::*;
 
-// The binary crate has no library target, so the module is compiled into this test too.
-#[path = "../../src/mlflow.rs"]
-mod importer;
+// The importer lives in the server crate, which the web UI and the CLI both call.
+use aims_server::mlflow as importer;
 
 use importer::{ImportReport, Tally};
 
