@@ -196,7 +196,7 @@ pub fn svg(nodes: &[NodeLabel], edges: &[Edge], highlight: &[NodeRef]) -> String
     );
     for (slot, column) in used.iter().enumerate() {
         let title = match column {
-            0 => "Organisation & enterprise",
+            0 => "Enterprise & organisation",
             1 => "AI systems",
             2 => "Model versions",
             3 => "Models",

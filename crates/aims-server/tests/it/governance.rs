@@ -96,3 +96,45 @@ both_backends! {
         assert_eq!(verify["problems"].as_array().map(Vec::len), Some(0), "{verify}");
     }
 }
+
+both_backends! {
+    async fn forms_register_records_link_them_and_reject_bad_input_by_field(backend: Backend) {
+        const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded");
+        let app = app(backend).await;
+        let (session, csrf) = app.browser_login("ml-engineer", PASSWORD).await;
+        let cookie = ("cookie", session.as_str());
+        let post = |path: String, body: String| {
+            let app = &app;
+            async move { app.send(Method::POST, &path, None, &[FORM, cookie], Body::from(body)).await }
+        };
+        // A vendor through the generic form: choices as repeated keys, tables as lines.
+        let created = post("/inventory/vendor".into(), format!("csrf_token={csrf}&record_version=0&name=Bureau&supplies=data&supplies=service&responsibilities=Accuracy+%7C+vendor%0ALawful+basis+%7C+us&assessment.governance=3&assessment.security=4")).await;
+        assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+        let location = created.headers["location"].to_str().unwrap().to_owned();
+        let page = app.send(Method::GET, &location, None, &[cookie], Body::empty()).await.body;
+        assert!(page.contains("Lawful basis") && page.contains("conditional"), "{page}");
+        // Bad input comes back with the problems next to their fields, nothing written.
+        let size = app.db.store.ledger_head().await.unwrap().size;
+        let invalid = post("/inventory/vendor".into(), format!("csrf_token={csrf}&record_version=0&name=&contract_end=31%2F12&assessment.governance=9")).await;
+        assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
+        for id in ["name-error", "supplies-error", "contract_end-error", "assessment-error"] {
+            assert!(invalid.body.contains(&format!("id=\"{id}\"")), "{id}: {}", invalid.body);
+        }
+        assert_eq!(app.db.store.ledger_head().await.unwrap().size, size);
+
+        // A system depends on the vendor through the dependency form.
+        let system = app.create_system("Scoring").await;
+        let sid = system["id"].as_str().unwrap().to_owned();
+        let vendor_id = location.trim_start_matches("/inventory/vendor/").split('?').next().unwrap().to_owned();
+        let linked = post(format!("/systems/{sid}/links"), format!("csrf_token={csrf}&relation=supplied_by&to=vendor%3A{vendor_id}&direction=&data=")).await;
+        assert_eq!(linked.status, StatusCode::SEE_OTHER);
+        assert!(linked.headers["location"].to_str().unwrap().contains("notice=linked"));
+        let wrong = post(format!("/systems/{sid}/links"), format!("csrf_token={csrf}&relation=uses_model&to=vendor%3A{vendor_id}")).await;
+        assert!(wrong.headers["location"].to_str().unwrap().contains("error="), "a vendor is not a model");
+        let page = app.send(Method::GET, &format!("/systems/{sid}"), None, &[cookie], Body::empty()).await.body;
+        assert!(page.contains("supplied by") && page.contains("Bureau"));
+        // Without the CSRF token the form is refused.
+        let forged = app.send(Method::POST, &format!("/systems/{sid}/links"), None, &[FORM, cookie], Body::from(format!("relation=supplied_by&to=vendor%3A{vendor_id}"))).await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    }
+}
