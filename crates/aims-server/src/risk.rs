@@ -108,6 +108,79 @@ pub fn heat_map(methodology: &Methodology, risks: &[RiskView], basis: Basis) -> 
     out
 }
 
+/// Records today's figures and returns the last 90 days, oldest first: the register's
+/// trend (like readiness, kept as a daily figure rather than derived from the ledger).
+pub async fn trend(
+    store: &Store,
+    figures: &Dashboard,
+    today: &str,
+) -> Result<Vec<aims_store::RiskPoint>, StoreError> {
+    let point = aims_store::RiskPoint {
+        day: today.to_owned(),
+        open: figures.open as i64,
+        above_appetite: figures.above_appetite as i64,
+        untreated: figures.untreated_above_appetite as i64,
+    };
+    store.record_risk_point(&point).await?;
+    store.risk_history(90).await
+}
+
+/// The trend as a small line chart: risks above appetite, and those untreated.
+pub fn trend_svg(points: &[aims_store::RiskPoint]) -> String {
+    let (width, height, pad) = (360usize, 90usize, 18usize);
+    let max = points
+        .iter()
+        .map(|p| p.above_appetite.max(p.untreated))
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
+    let step = if points.len() > 1 {
+        (width - 2 * pad) as f64 / (points.len() - 1) as f64
+    } else {
+        0.0
+    };
+    let line = |value: fn(&aims_store::RiskPoint) -> i64| -> String {
+        points
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let x = pad as f64 + step * i as f64;
+                let y = (height - pad) as f64 - (value(p) as f64 / max) * (height - 2 * pad) as f64;
+                format!("{x:.1},{y:.1}")
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    // The latest figures as dots with their values, so a one-day trend still shows.
+    let dots = points
+        .last()
+        .map(|p| {
+            let x = pad as f64 + step * (points.len() - 1) as f64;
+            let y = |v: i64| (height - pad) as f64 - (v as f64 / max) * (height - 2 * pad) as f64;
+            format!(
+                "<circle cx=\"{x:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"#e67e22\"/><circle cx=\"{x:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"#c0392b\"/><text x=\"{:.1}\" y=\"12\" text-anchor=\"end\" fill=\"#556\">now: {} above appetite, {} untreated</text>",
+                y(p.above_appetite),
+                y(p.untreated),
+                (width - pad) as f64,
+                p.above_appetite,
+                p.untreated
+            )
+        })
+        .unwrap_or_default();
+    let first = points.first().map(|p| p.day.as_str()).unwrap_or_default();
+    let last = points.last().map(|p| p.day.as_str()).unwrap_or_default();
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" font-family=\"system-ui, sans-serif\" font-size=\"11\"><title>Risks above appetite (orange) and untreated (red), {first} to {last}</title>\
+         <polyline fill=\"none\" stroke=\"#e67e22\" stroke-width=\"2\" points=\"{}\"/><polyline fill=\"none\" stroke=\"#c0392b\" stroke-width=\"2\" stroke-dasharray=\"4 3\" points=\"{}\"/>{dots}\
+         <text x=\"{pad}\" y=\"{}\" fill=\"#556\">{first}</text><text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#556\">{last}</text></svg>",
+        line(|p| p.above_appetite),
+        line(|p| p.untreated),
+        height - 3,
+        width - pad,
+        height - 3,
+    )
+}
+
 /// The register's dashboard figures.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Dashboard {

@@ -35,7 +35,7 @@ pub use governance::{
 pub use inventory::{InventoryItem, InventoryPage, ItemFilter, LineageEvent, Link, NewLink};
 pub use ledger::{Actor, HistoryEntry, LedgerHead, VerifyProblem, VerifyReport, WriteCtx, WriteTx};
 pub use password::{hash_password, verify_password};
-pub use risk::{Acceptance, ActionFields, ImpactAssessment, Risk, RiskAction, RiskView};
+pub use risk::{Acceptance, ActionFields, ImpactAssessment, Risk, RiskAction, RiskPoint, RiskView};
 pub use soa::{
     ClauseRecord, CustomFramework, ISO42001, LinkedControl, ReadinessPoint, SoaRow, SoaVersion,
 };

@@ -173,6 +173,17 @@ pub struct RiskView {
     pub subject_name: String,
 }
 
+/// The register's figures on one day, for its trend.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RiskPoint {
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    pub open: i64,
+    pub above_appetite: i64,
+    pub untreated: i64,
+}
+
 /// A version of an impact assessment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -893,6 +904,44 @@ impl Store {
         }
         tx.commit().await?;
         Ok((created, updated))
+    }
+
+    /// Records today's figures (the last recording of a day wins).
+    pub async fn record_risk_point(&self, point: &RiskPoint) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO risk_history (day, open_risks, above_appetite, untreated) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (day) DO UPDATE SET open_risks = $2, above_appetite = $3, untreated = $4",
+        )
+        .bind(&point.day)
+        .bind(point.open)
+        .bind(point.above_appetite)
+        .bind(point.untreated)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The daily figures, oldest first, at most `days` of them.
+    pub async fn risk_history(&self, days: i64) -> Result<Vec<RiskPoint>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT day, open_risks, above_appetite, untreated FROM risk_history ORDER BY day DESC LIMIT $1",
+        )
+        .bind(days)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut points: Vec<RiskPoint> = rows
+            .iter()
+            .map(|row| {
+                Ok(RiskPoint {
+                    day: row.try_get("day")?,
+                    open: row.try_get("open_risks")?,
+                    above_appetite: row.try_get("above_appetite")?,
+                    untreated: row.try_get("untreated")?,
+                })
+            })
+            .collect::<Result<_, StoreError>>()?;
+        points.reverse();
+        Ok(points)
     }
 
     pub(crate) async fn risk_states(&self) -> Result<Vec<((String, String), Value)>, StoreError> {

@@ -40,6 +40,8 @@ pub async fn register(
     let inherent = crate::risk::heat_map(&methodology, &risks, Basis::Inherent);
     let residual = crate::risk::heat_map(&methodology, &risks, Basis::Residual);
     let figures = crate::risk::dashboard(&risks, &today(&state));
+    let daily = crate::risk::trend(store, &figures, &today(&state)).await?;
+    let trend_svg = crate::risk::trend_svg(&daily);
     let mut top: Vec<&aims_store::RiskView> = risks
         .iter()
         .filter(|v| v.risk.fields.status != RiskStatus::Closed)
@@ -53,7 +55,7 @@ pub async fn register(
         "risk/register.html",
         Some(&current),
         context! {
-            nav => "risks", risks, top, figures, methodology_version,
+            nav => "risks", risks, top, figures, methodology_version, daily_points => daily.len(), trend_svg => Value::from_safe_string(trend_svg),
             inherent => Value::from_safe_string(inherent), residual => Value::from_safe_string(residual),
             notice => one(&query, "notice"), error => one(&query, "error"), columns => aims_core::risk::register::CSV_COLUMNS,
         },

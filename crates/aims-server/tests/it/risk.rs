@@ -84,6 +84,9 @@ both_backends! {
         }
         let register = app.get("/risks", Role::Viewer).await.body;
         assert!(register.contains("Residual risk heat map") && register.contains("R-1 Bureau data errors"));
+        assert!(register.contains("Trend over 1 day"), "the register records today's figures");
+        let trend = app.db.store.risk_history(30).await.unwrap();
+        assert_eq!((trend.len(), trend[0].above_appetite, trend[0].untreated), (1, 2, 0));
         let svg = app.get("/api/v1/risks/heatmap", Role::Viewer).await;
         assert!(svg.body.starts_with("<svg"));
         let verify = app.send(Method::POST, "/api/v1/ledger/verify", Some(app.token(Role::Auditor)), &[], Body::empty()).await.json();

@@ -50,3 +50,12 @@ CREATE TABLE impact_assessments (
     updated_at    TEXT NOT NULL,
     UNIQUE (ai_system_id, number)
 );
+
+-- A daily figure of the register for its trend (derived, like readiness_history: not a
+-- governance record, so not in the ledger).
+CREATE TABLE risk_history (
+    day             TEXT PRIMARY KEY,
+    open_risks      BIGINT NOT NULL,
+    above_appetite  BIGINT NOT NULL,
+    untreated       BIGINT NOT NULL
+);

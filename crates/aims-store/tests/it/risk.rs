@@ -136,6 +136,12 @@ contract! {
         let second = s.start_assessment(&ctx, sys.id, Template::Lending).await.unwrap();
         assert_eq!((second.number, second.answers.len()), (2, Template::Lending.sections().len()));
 
+        // The daily trend: the last figure of a day wins, oldest first.
+        for (day, untreated) in [("2026-11-30", 3), ("2026-12-01", 2), ("2026-12-01", 1)] {
+            s.record_risk_point(&aims_store::RiskPoint { day: day.into(), open: 4, above_appetite: 3, untreated }).await.unwrap();
+        }
+        let trend = s.risk_history(30).await.unwrap();
+        assert_eq!(trend.iter().map(|p| (p.day.as_str(), p.untreated)).collect::<Vec<_>>(), [("2026-11-30", 3), ("2026-12-01", 1)]);
         // Import: one bad row means nothing is imported.
         let m = Methodology::default_methodology();
         let subject = format!("ai_system:{}", sys.id);
