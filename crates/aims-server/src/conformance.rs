@@ -268,7 +268,10 @@ pub async fn current_soa_with(
 ) -> ApiResult<Vec<SoaRowView>> {
     let ids = control_ids(state.catalog())?;
     let mut views = soa_views(state.catalog(), state.store().soa_rows(&ids).await?)?;
-    let risks = state.store().risks(None).await?;
+    let risks = state
+        .store()
+        .risks(None, state.clock().now().date())
+        .await?;
     for view in &mut views {
         view.evidence = evidence_refs(state, evidence.get(&view.row.control_id));
         view.linked_risks = risks

@@ -391,7 +391,7 @@ async fn risk_work(
         return Ok(());
     }
     let today_text = aims_core::timefmt::format_date(today);
-    for view in store.risks(None).await? {
+    for view in store.risks(None, today).await? {
         for action in view.actions.iter().filter(|a| a.overdue(&today_text)) {
             items.push(WorkItem {
                 kind: "treatment".into(),

@@ -570,7 +570,9 @@ impl Store {
         let waivers = self.active_waivers(subject, id, today).await?;
         let mut gates = Vec::new();
         for requirement in requirements {
-            let (met, detail) = self.requirement_holds(loaded, requirement, class).await?;
+            let (met, detail) = self
+                .requirement_holds(loaded, requirement, class, today)
+                .await?;
             let waiver = if met {
                 None
             } else {
@@ -607,6 +609,7 @@ impl Store {
         loaded: &Loaded,
         requirement: Requirement,
         class: Option<ImpactClass>,
+        today: time::Date,
     ) -> Result<(bool, String), StoreError> {
         use Requirement as R;
         Ok(match (requirement, loaded) {
@@ -655,7 +658,7 @@ impl Store {
                 }
             }
             (R::RisksTreated, _) => {
-                let untreated = self.untreated_risks_above_appetite(loaded).await?;
+                let untreated = self.untreated_risks_above_appetite(loaded, today).await?;
                 if untreated.is_empty() {
                     (true, "no untreated risk above appetite".into())
                 } else {
@@ -824,11 +827,12 @@ impl Store {
     async fn untreated_risks_above_appetite(
         &self,
         loaded: &Loaded,
+        today: time::Date,
     ) -> Result<Vec<String>, StoreError> {
         match loaded {
-            Loaded::System(system) => self.untreated_risks_for_system(system.id).await,
+            Loaded::System(system) => self.untreated_risks_for_system(system.id, today).await,
             Loaded::Version(item) => Ok(self
-                .risks(Some(&[item.id]))
+                .risks(Some(&[item.id]), today)
                 .await?
                 .into_iter()
                 .filter(|v| v.risk.above_appetite && !v.treated)

@@ -461,7 +461,7 @@ impl Store {
     }
 
     /// One risk by id or number (`12`, `R-12`).
-    pub async fn risk(&self, key: &str) -> Result<RiskView, StoreError> {
+    pub async fn risk(&self, key: &str, today: time::Date) -> Result<RiskView, StoreError> {
         let number = key.trim().trim_start_matches("R-").parse::<i64>().ok();
         let row = sqlx::query(&format!(
             "SELECT {RISK_COLUMNS} FROM risks WHERE id = $1 OR number = $2"
@@ -475,14 +475,18 @@ impl Store {
             id: key.to_owned(),
         })?;
         let risk = risk_from_row(&row)?;
-        let mut views = self.views(vec![risk]).await?;
+        let mut views = self.views(vec![risk], today).await?;
         views
             .pop()
             .ok_or_else(|| StoreError::Corrupt("risk vanished".into()))
     }
 
     /// The register, most severe residual level first, optionally about some subjects.
-    pub async fn risks(&self, subjects: Option<&[Uuid]>) -> Result<Vec<RiskView>, StoreError> {
+    pub async fn risks(
+        &self,
+        subjects: Option<&[Uuid]>,
+        today: time::Date,
+    ) -> Result<Vec<RiskView>, StoreError> {
         let rows = sqlx::query(&format!("SELECT {RISK_COLUMNS} FROM risks ORDER BY number"))
             .fetch_all(&self.pool)
             .await?;
@@ -492,11 +496,16 @@ impl Store {
                 NodeRef::parse(&r.fields.subject).is_ok_and(|n| subjects.contains(&n.id))
             });
         }
-        self.views(risks).await
+        self.views(risks, today).await
     }
 
-    async fn views(&self, risks: Vec<Risk>) -> Result<Vec<RiskView>, StoreError> {
-        let today = format_date(time::OffsetDateTime::now_utc().date());
+    /// `treated` depends on the day: an acceptance counts until it expires.
+    async fn views(
+        &self,
+        risks: Vec<Risk>,
+        today: time::Date,
+    ) -> Result<Vec<RiskView>, StoreError> {
+        let today = format_date(today);
         let names = self.node_names().await?;
         let rows = sqlx::query("SELECT id, risk_id, fields, version, created_at, updated_at FROM risk_actions ORDER BY created_at, id")
             .fetch_all(&self.pool)
@@ -625,6 +634,7 @@ impl Store {
     pub async fn risks_reaching(
         &self,
         system: Uuid,
+        today: time::Date,
     ) -> Result<Vec<(RiskView, Vec<aims_core::inventory::graph::Edge>)>, StoreError> {
         let edges: Vec<_> = self
             .all_links()
@@ -637,7 +647,7 @@ impl Store {
         let mut ids: Vec<Uuid> = vec![system];
         ids.extend(reached.iter().map(|r| r.node.id));
         let mut out = Vec::new();
-        for view in self.risks(Some(&ids)).await? {
+        for view in self.risks(Some(&ids), today).await? {
             let path = NodeRef::parse(&view.risk.fields.subject)
                 .ok()
                 .and_then(|n| reached.iter().find(|r| r.node.id == n.id))
@@ -654,9 +664,10 @@ impl Store {
     pub async fn untreated_risks_for_system(
         &self,
         system: Uuid,
+        today: time::Date,
     ) -> Result<Vec<String>, StoreError> {
         Ok(self
-            .risks_reaching(system)
+            .risks_reaching(system, today)
             .await?
             .into_iter()
             .filter(|(view, _)| {

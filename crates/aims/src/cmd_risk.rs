@@ -114,7 +114,9 @@ pub async fn risk(app: &App, command: RiskCommand) -> Result<ExitCode> {
     match command {
         RiskCommand::List => {
             let store = app.read_store().await?;
-            let risks = store.risks(None).await?;
+            let risks = store
+                .risks(None, time::OffsetDateTime::now_utc().date())
+                .await?;
             emit(app.json, &risks, |risks| {
                 let rows: Vec<Vec<String>> = risks
                     .iter()
@@ -145,7 +147,9 @@ pub async fn risk(app: &App, command: RiskCommand) -> Result<ExitCode> {
         }
         RiskCommand::Show { risk } => {
             let store = app.read_store().await?;
-            let view = store.risk(&risk).await?;
+            let view = store
+                .risk(&risk, time::OffsetDateTime::now_utc().date())
+                .await?;
             emit(app.json, &view, |v| {
                 println!(
                     "R-{} {} on {} ({})",
@@ -192,7 +196,11 @@ pub async fn risk(app: &App, command: RiskCommand) -> Result<ExitCode> {
         } => {
             let store = app.write_store().await?;
             let (who, ctx) = person(&store, &by, Permission::RiskWrite).await?;
-            let id = store.risk(&risk).await?.risk.id;
+            let id = store
+                .risk(&risk, time::OffsetDateTime::now_utc().date())
+                .await?
+                .risk
+                .id;
             let risk = store
                 .accept_risk(&ctx, who, id, &reason, &until)
                 .await
@@ -205,7 +213,11 @@ pub async fn risk(app: &App, command: RiskCommand) -> Result<ExitCode> {
             let fields: aims_store::ActionFields =
                 serde_json::from_value(json_arg(&json)?).map_err(|e| anyhow::anyhow!("{e}"))?;
             let store = app.write_store().await?;
-            let id = store.risk(&risk).await?.risk.id;
+            let id = store
+                .risk(&risk, time::OffsetDateTime::now_utc().date())
+                .await?
+                .risk
+                .id;
             let action = store
                 .add_risk_action(&app.cli_ctx(), id, fields)
                 .await
@@ -214,7 +226,9 @@ pub async fn risk(app: &App, command: RiskCommand) -> Result<ExitCode> {
         }
         RiskCommand::Export { format, output } => {
             let store = app.read_store().await?;
-            let risks = store.risks(None).await?;
+            let risks = store
+                .risks(None, time::OffsetDateTime::now_utc().date())
+                .await?;
             let text = if format == "json" {
                 serde_json::to_string_pretty(&aims_server::risk::to_json(&risks))? + "\n"
             } else {
@@ -266,7 +280,13 @@ pub async fn risk(app: &App, command: RiskCommand) -> Result<ExitCode> {
             } else {
                 aims_server::risk::Basis::Residual
             };
-            let svg = aims_server::risk::heat_map(&methodology, &store.risks(None).await?, basis);
+            let svg = aims_server::risk::heat_map(
+                &methodology,
+                &store
+                    .risks(None, time::OffsetDateTime::now_utc().date())
+                    .await?,
+                basis,
+            );
             write_out(Some(&output), &svg)?;
         }
     }

@@ -33,7 +33,12 @@ pub struct SystemRisk {
 /// The register, by number.
 #[utoipa::path(get, path = "/api/v1/risks", tag = "risk", responses((status = 200, body = Vec<RiskView>)))]
 pub async fn list(State(state): State<AppState>) -> ApiResult<Json<Vec<RiskView>>> {
-    Ok(Json(state.store().risks(None).await?))
+    Ok(Json(
+        state
+            .store()
+            .risks(None, state.clock().now().date())
+            .await?,
+    ))
 }
 
 /// Record a risk; its levels come from the active methodology.
@@ -58,7 +63,9 @@ pub async fn show(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<RiskView>> {
-    Ok(Json(state.store().risk(&id).await?))
+    Ok(Json(
+        state.store().risk(&id, state.clock().now().date()).await?,
+    ))
 }
 
 /// A re-assessment: the version last read and the new fields.
@@ -78,7 +85,12 @@ pub async fn update(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<RiskUpdate>,
 ) -> ApiResult<Json<Risk>> {
-    let id = state.store().risk(&id).await?.risk.id;
+    let id = state
+        .store()
+        .risk(&id, state.clock().now().date())
+        .await?
+        .risk
+        .id;
     Ok(Json(
         state
             .store()
@@ -105,7 +117,12 @@ pub async fn accept(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<AcceptanceBody>,
 ) -> ApiResult<Json<Risk>> {
-    let id = state.store().risk(&id).await?.risk.id;
+    let id = state
+        .store()
+        .risk(&id, state.clock().now().date())
+        .await?
+        .risk
+        .id;
     Ok(Json(
         state
             .store()
@@ -129,7 +146,12 @@ pub async fn action_create(
     Path(id): Path<String>,
     ApiJson(fields): ApiJson<ActionFields>,
 ) -> ApiResult<impl IntoResponse> {
-    let id = state.store().risk(&id).await?.risk.id;
+    let id = state
+        .store()
+        .risk(&id, state.clock().now().date())
+        .await?
+        .risk
+        .id;
     let action = state
         .store()
         .add_risk_action(&current.ctx(&state), id, fields)
@@ -181,7 +203,10 @@ pub struct ExportQuery {
     responses((status = 200, description = "CSV or JSON rows")))]
 pub async fn export(State(state): State<AppState>, uri: axum::http::Uri) -> ApiResult<Response> {
     let query: ExportQuery = parse_query(uri.query())?;
-    let risks = state.store().risks(None).await?;
+    let risks = state
+        .store()
+        .risks(None, state.clock().now().date())
+        .await?;
     Ok(match query.format.as_deref().unwrap_or("csv") {
         "csv" => (
             [
@@ -279,7 +304,10 @@ pub async fn import(
 pub async fn heatmap(State(state): State<AppState>, uri: axum::http::Uri) -> ApiResult<Response> {
     let inherent = uri.query().is_some_and(|q| q.contains("basis=inherent"));
     let (methodology, _) = state.store().active_methodology().await?;
-    let risks = state.store().risks(None).await?;
+    let risks = state
+        .store()
+        .risks(None, state.clock().now().date())
+        .await?;
     let basis = if inherent {
         crate::risk::Basis::Inherent
     } else {
@@ -304,7 +332,7 @@ pub async fn system_risks(
     Ok(Json(
         state
             .store()
-            .risks_reaching(id)
+            .risks_reaching(id, state.clock().now().date())
             .await?
             .into_iter()
             .map(|(risk, path)| SystemRisk { risk, path })

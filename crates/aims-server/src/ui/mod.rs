@@ -169,7 +169,10 @@ pub async fn dashboard(State(state): State<AppState>, current: CurrentUser) -> A
         None
     };
     let risk = if current.can(Permission::SystemRead) {
-        let risks = state.store().risks(None).await?;
+        let risks = state
+            .store()
+            .risks(None, state.clock().now().date())
+            .await?;
         Some(crate::risk::dashboard(&risks, &today))
     } else {
         None

@@ -36,7 +36,7 @@ pub async fn register(
     let query = query_pairs(&uri);
     let store = state.store();
     let (methodology, methodology_version) = store.active_methodology().await?;
-    let risks = store.risks(None).await?;
+    let risks = store.risks(None, state.clock().now().date()).await?;
     let inherent = crate::risk::heat_map(&methodology, &risks, Basis::Inherent);
     let residual = crate::risk::heat_map(&methodology, &risks, Basis::Residual);
     let figures = crate::risk::dashboard(&risks, &today(&state));
@@ -239,7 +239,7 @@ pub async fn edit_form(
     current: CurrentUser,
     Path(key): Path<String>,
 ) -> ApiResult<Response> {
-    let view = state.store().risk(&key).await?;
+    let view = state.store().risk(&key, state.clock().now().date()).await?;
     form_page(
         &state,
         &current,
@@ -258,7 +258,7 @@ pub async fn update(
     Path(key): Path<String>,
     body: axum::body::Bytes,
 ) -> ApiResult<Response> {
-    let view = state.store().risk(&key).await?;
+    let view = state.store().risk(&key, state.clock().now().date()).await?;
     let pairs = pairs(&body);
     let version: i64 = one(&pairs, "record_version").parse().unwrap_or(0);
     let mut errors = ValidationErrors::new();
@@ -299,7 +299,7 @@ pub async fn show(
     uri: Uri,
 ) -> ApiResult<Response> {
     let query = query_pairs(&uri);
-    let view = state.store().risk(&key).await?;
+    let view = state.store().risk(&key, state.clock().now().date()).await?;
     let methodology = state
         .store()
         .methodology_version(view.risk.methodology_version)
@@ -370,7 +370,7 @@ pub async fn accept(
     Path(key): Path<String>,
     body: axum::body::Bytes,
 ) -> ApiResult<Response> {
-    let view = state.store().risk(&key).await?;
+    let view = state.store().risk(&key, state.clock().now().date()).await?;
     let pairs = pairs(&body);
     let result = state
         .store()
@@ -417,7 +417,7 @@ pub async fn action_add(
     Path(key): Path<String>,
     body: axum::body::Bytes,
 ) -> ApiResult<Response> {
-    let view = state.store().risk(&key).await?;
+    let view = state.store().risk(&key, state.clock().now().date()).await?;
     let pairs = pairs(&body);
     let result = state
         .store()
@@ -657,7 +657,7 @@ pub(crate) async fn system_risk(state: &AppState, id: uuid::Uuid) -> ApiResult<V
     let names = state.store().node_names().await?;
     let risks: Vec<Value> = state
         .store()
-        .risks_reaching(id)
+        .risks_reaching(id, state.clock().now().date())
         .await?
         .into_iter()
         .map(|(view, path)| {

@@ -60,12 +60,12 @@ contract! {
         assert_eq!((recorded.inherent_level.as_str(), recorded.above_appetite, recorded.number), ("high", true, 1));
         // It shows on both systems, with the path, and is counted once.
         for sys in [a.id, b.id] {
-            let reaching = s.risks_reaching(sys).await.unwrap();
+            let reaching = s.risks_reaching(sys, T0.date()).await.unwrap();
             assert_eq!(reaching.len(), 1);
             assert_eq!(reaching[0].1.len(), 3, "system → version → model → vendor");
-            assert_eq!(s.untreated_risks_for_system(sys).await.unwrap(), vec!["R-1 Vendor stops patching".to_owned()]);
+            assert_eq!(s.untreated_risks_for_system(sys, T0.date()).await.unwrap(), vec!["R-1 Vendor stops patching".to_owned()]);
         }
-        assert_eq!(s.risks(None).await.unwrap().len(), 1);
+        assert_eq!(s.risks(None, T0.date()).await.unwrap().len(), 1);
 
         // Weighted dimensions give a score; an unknown dimension or a score above 4 is named.
         let mut scored = risk("Opaque vendor model", format!("vendor:{}", vendor.id), 2, 2);
@@ -87,14 +87,18 @@ contract! {
         assert!(matches!(refused, StoreError::Forbidden { code: "no_authority", .. }), "{refused:?}");
         let accepted = s.accept_risk(&ctx, person(Role::GovernanceLead), critical.id, "pilot with full human review", "2027-01-31").await.unwrap();
         assert_eq!(accepted.fields.status, RiskStatus::Accepted);
+        // An acceptance counts until its last day, then the risk is untreated again.
+        let key = format!("R-{}", accepted.number);
+        assert!(s.risk(&key, time::macros::date!(2027 - 01 - 31)).await.unwrap().treated);
+        assert!(!s.risk(&key, time::macros::date!(2027 - 02 - 01)).await.unwrap().treated);
         // The vendor risk is treated with an action linked to Annex A controls.
         let action = s.add_risk_action(&ctx, recorded.id, ActionFields {
             title: "Contractual patch SLA".into(), owner: "Procurement".into(), due: "2026-12-20".into(),
             status: aims_core::risk::register::ActionStatus::Planned, validation_criteria: "SLA signed".into(),
             validation_result: String::new(), controls: vec!["A.10.3".into()], applied_controls: Vec::new(),
         }).await.unwrap();
-        assert!(s.untreated_risks_for_system(a.id).await.unwrap().is_empty());
-        assert_eq!(s.risk("R-1").await.unwrap().risk.fields.status, RiskStatus::Treating);
+        assert!(s.untreated_risks_for_system(a.id, T0.date()).await.unwrap().is_empty());
+        assert_eq!(s.risk("R-1", T0.date()).await.unwrap().risk.fields.status, RiskStatus::Treating);
         let bad = s.update_risk_action(&ctx, action.id, action.version, ActionFields { controls: vec!["7.4".into()], ..action.fields.clone() }).await.unwrap_err();
         assert!(matches!(bad, StoreError::Validation(ref e) if e.for_field("controls").is_some()));
 
@@ -104,7 +108,7 @@ contract! {
         assert_eq!(s.approve_methodology(&ctx, stricter, 0).await.unwrap(), 1);
         let again = s.create_risk(&ctx, risk("Same again", format!("vendor:{}", vendor.id), 4, 4)).await.unwrap();
         assert_eq!((again.residual_level.as_str(), again.methodology_version), ("critical", 1));
-        assert_eq!(s.risk("R-1").await.unwrap().risk.methodology_version, 0);
+        assert_eq!(s.risk("R-1", T0.date()).await.unwrap().risk.methodology_version, 0);
         // A methodology whose weights do not sum to 1 is refused too.
         let mut heavy = Methodology::default_methodology();
         heavy.dimensions[0].weight = 0.9;
@@ -153,7 +157,7 @@ contract! {
         let size = s.ledger_head().await.unwrap().size;
         assert!(s.import_risks(&ctx, rows).await.is_err());
         assert_eq!(s.ledger_head().await.unwrap().size, size);
-        assert_eq!(s.risk("R-1").await.unwrap().risk.fields.inherent_impact, 4);
+        assert_eq!(s.risk("R-1", T0.date()).await.unwrap().risk.fields.inherent_impact, 4);
         let report = s.verify_ledger(&db.signer.verifier()).await.unwrap();
         assert!(report.ok(), "{:?}", report.problems);
     }
