@@ -13,9 +13,10 @@ use crate::fairness::{FairnessColumns, FairnessOptions, FairnessPartial, Groupin
 use crate::input::DataSource;
 use crate::performance::{PerformanceColumns, PerformancePartial, PerformanceResult};
 use crate::privacy::{PrivacyPartial, PrivacyResult};
-use crate::quality::{QualityColumn, QualityKind, QualityPartial, QualityResult, Validity};
+use crate::quality::{QualityColumn, QualityKind, QualityPartial, QualityResult, Room, Validity};
 use crate::spec::{ColumnKind, ColumnType, DatasetSpec, Role};
 use crate::stream::fold_batches;
+use crate::tally::Sorted;
 use crate::values::{is_integer, is_numeric, is_temporal};
 
 /// Which check to run.
@@ -963,6 +964,92 @@ impl crate::stream::Partial for ReferenceCounts {
 }
 
 /// The "now" of timeliness: the spec's `as_of`, else the caller's clock.
+/// A column's results: its index, quality and timeliness (for the timestamp column).
+type ColumnDone = (
+    usize,
+    crate::quality::ColumnQuality,
+    Option<crate::quality::Timeliness>,
+);
+
+/// Runs `summarise` on every column on every worker of the pool, taking columns from one queue:
+/// those whose numbers are in memory first (the most work first, so no worker is left with a
+/// long one at the end), the deferred ones (read again from the file) last and at most
+/// `deferred_at_once` at a time. A deferred column starts only once every column in memory has
+/// started, so at most one worker's kept numbers are still held while others read. Each worker
+/// keeps one sorting buffer (fresh memory costs page faults).
+fn summarise_in_order(
+    mut work: Vec<(usize, crate::quality::ColumnAgg, Validity)>,
+    deferred_at_once: usize,
+    summarise: impl Fn(
+        (usize, crate::quality::ColumnAgg, Validity),
+        &mut Vec<u64>,
+    ) -> Result<ColumnDone>
+    + Sync,
+) -> Result<Vec<ColumnDone>> {
+    use std::sync::{Condvar, Mutex};
+    // Deferred last, then the largest first: a stable sort keeps column order among equals.
+    work.sort_by_key(|(_, agg, _)| (agg.deferred(), std::cmp::Reverse(agg.weight())));
+    let queue = Mutex::new(std::collections::VecDeque::from(work));
+    let done: Mutex<Vec<ColumnDone>> = Mutex::new(Vec::new());
+    let failed: Mutex<Option<Error>> = Mutex::new(None);
+    let reading = (Mutex::new(0usize), Condvar::new());
+    let worker = || {
+        let mut scratch = Vec::new();
+        loop {
+            let Some(item) = queue.lock().ok().and_then(|mut q| q.pop_front()) else {
+                return;
+            };
+            if failed.lock().map(|f| f.is_some()).unwrap_or(true) {
+                return;
+            }
+            let deferred = item.1.deferred();
+            if deferred {
+                let (count, freed) = &reading;
+                let Ok(mut n) = count.lock() else { return };
+                while *n >= deferred_at_once.max(1) {
+                    n = match freed.wait(n) {
+                        Ok(n) => n,
+                        Err(_) => return,
+                    };
+                }
+                *n += 1;
+            }
+            let result = summarise(item, &mut scratch);
+            if deferred {
+                let (count, freed) = &reading;
+                if let Ok(mut n) = count.lock() {
+                    *n -= 1;
+                }
+                freed.notify_one();
+            }
+            match result {
+                Ok(r) => {
+                    if let Ok(mut d) = done.lock() {
+                        d.push(r);
+                    }
+                }
+                Err(e) => {
+                    if let Ok(mut f) = failed.lock() {
+                        f.get_or_insert(e);
+                    }
+                    return;
+                }
+            }
+        }
+    };
+    rayon::scope(|s| {
+        for _ in 0..rayon::current_num_threads().max(1) {
+            s.spawn(|_| worker());
+        }
+    });
+    if let Some(e) = failed.into_inner().ok().flatten() {
+        return Err(e);
+    }
+    let mut done = done.into_inner().unwrap_or_default();
+    done.sort_by_key(|d| d.0);
+    Ok(done)
+}
+
 fn freshness_as_of(
     fresh: &crate::spec::FreshnessSpec,
     now: Option<f64>,
@@ -1034,42 +1121,46 @@ fn run_quality(
             message: e.to_string(),
         })?;
     }
-    // Numeric values are kept for quantiles; columns beyond the memory budget are read again in
-    // later passes, one group at a time.
+    // Numbers are counted per distinct value while a column holds few (`tally`); columns with
+    // many keep every number (exact quantiles and distinct counts sort them) within the memory
+    // budget; those beyond it are read again on their own afterwards, a few columns at a time,
+    // each column by its own reader (so in parallel), gathered, sorted and summarised.
     let holds_values: Vec<bool> = columns
         .iter()
         .map(|c| c.kind != QualityKind::Text)
         .collect();
-    let passes = plan_passes(
+    // Reading CSV again would parse the text again: when that may be needed (keeping every
+    // numeric column would not fit), convert it once first.
+    let (_spill, spilled);
+    let data = if plan_passes(
         &holds_values,
         data.rows_hint().unwrap_or(u64::MAX / 16),
         spec.input.sample_budget_mb,
-    );
-    let collect_in = |pass: &[usize]| -> Vec<bool> {
-        (0..columns.len())
-            .map(|i| holds_values[i] && pass.contains(&i))
-            .collect()
-    };
-    // Several passes over CSV would parse the text each time: convert it once instead.
-    let (_spill, spilled);
-    let data = if passes.len() > 1 {
+    )
+    .len()
+        > 1
+    {
         (_spill, spilled) = data.spill(&names, spec)?;
         &spilled
     } else {
         data
     };
-    let first = passes.first().cloned().unwrap_or_default();
-    let collect = collect_in(&first);
-    // Sized up front: growing a table of millions of row hashes would briefly hold two.
-    let mut total = QualityPartial::new(columns.len(), rules.len());
     let rows_hint = usize::try_from(data.rows_hint().unwrap_or(0)).unwrap_or(0);
+    let budget = spec.input.sample_budget_mb.saturating_mul(1024 * 1024);
+    let counting: std::sync::Arc<[std::sync::atomic::AtomicBool]> = (0..columns.len())
+        .map(|_| std::sync::atomic::AtomicBool::new(true))
+        .collect();
+    let mut total = QualityPartial::total(
+        columns.len(),
+        rules.len(),
+        Room {
+            bytes: budget,
+            rows: rows_hint,
+        },
+        counting.clone(),
+    );
+    // Sized up front: growing a table of millions of row hashes would briefly hold two.
     total.row_hashes.reserve(rows_hint);
-    // The kept values too: merging copies into them, and they never grow by doubling.
-    for (agg, keep) in total.columns.iter_mut().zip(&collect) {
-        if *keep {
-            agg.values.reserve(rows_hint);
-        }
-    }
     // Text columns come as dictionaries where the file stores them so: counting, validity and
     // row hashes then work once per distinct value of a batch (same results as plain text).
     let text_names: Vec<String> = columns
@@ -1077,17 +1168,6 @@ fn run_quality(
         .filter(|c| c.kind == QualityKind::Text)
         .map(|c| c.name.clone())
         .collect();
-    let (mut partial, rows) = crate::stream::fold_batches_into(
-        total,
-        data.batches_with_dictionaries(&names, &text_names)?,
-        || QualityPartial::new(columns.len(), rules.len()),
-        |p, batch, _| p.update(&columns, &collect, true, &rules, batch),
-    )?;
-    if rows == 0 {
-        return Err(Error::NoRows {
-            path: data.path().to_path_buf(),
-        });
-    }
     // Categories of the reference, for unseen values.
     let text_columns: Vec<String> = columns
         .iter()
@@ -1112,9 +1192,26 @@ fn run_quality(
         )?;
         Ok(Some(counts))
     };
-    // Reading the reference is mostly decoding, on one thread: the distinct rows are counted
-    // (a parallel sort of the row hashes) meanwhile.
-    let (counts, distinct_rows) = rayon::join(read_reference, || partial.distinct_rows());
+    // The reference's categories are read (mostly decoding, on one thread) while the data pass
+    // runs; the data pass is bound by its own decoding thread, so the pool has room.
+    let (pass, counts) = rayon::join(
+        || {
+            crate::stream::fold_batches_into(
+                total,
+                data.batches_with_dictionaries(&names, &text_names)?,
+                || QualityPartial::new(columns.len(), rules.len()),
+                |p, batch, _| p.update(&columns, &holds_values, &rules, &counting, batch),
+            )
+        },
+        read_reference,
+    );
+    let (mut partial, rows) = pass?;
+    if rows == 0 {
+        return Err(Error::NoRows {
+            path: data.path().to_path_buf(),
+        });
+    }
+    let distinct_rows = partial.distinct_rows();
     if let Some(counts) = counts? {
         reference_counts.extend(text_columns.iter().cloned().zip(counts.0));
     }
@@ -1124,106 +1221,73 @@ fn run_quality(
         .filter(|(_, c)| c.unique || c.role == Some(Role::Id))
         .map(|(n, _)| n.clone())
         .collect();
+    // Deferred columns are read again at most `per_group` at a time, to stay within the budget.
+    let deferred = (0..columns.len())
+        .filter(|i| partial.columns[*i].deferred())
+        .count();
+    let per_group = (budget / (rows.max(1) * 8)).max(1) as usize;
+    let timestamp_column = spec.role_column(Role::Timestamp).map(str::to_owned);
+    let freshness = match (&spec.quality.freshness, &timestamp_column) {
+        (Some(fresh), Some(_)) => Some((fresh, freshness_as_of(fresh, now, &spec_path)?)),
+        _ => None,
+    };
+    // Validity settings and the aggregates of every column, then the per-column results
+    // (sorting, quantiles, set and regex checks) on every worker from one queue.
+    let mut work: Vec<(usize, crate::quality::ColumnAgg, Validity)> = Vec::new();
+    for (i, spec_column) in columns.iter().enumerate() {
+        let declared = spec.columns.get(&spec_column.name);
+        let validity = Validity {
+            min: declared.and_then(|c| c.min),
+            max: declared.and_then(|c| c.max),
+            allowed: declared.and_then(|c| c.allowed.clone()),
+            regex: match declared.and_then(|c| c.regex.as_deref()) {
+                Some(p) => Some(regex::Regex::new(p).map_err(|e| Error::SpecRule {
+                    path: spec_path.clone(),
+                    message: format!("column '{}': bad regex: {e}", spec_column.name),
+                })?),
+                None => None,
+            },
+            key: key_columns.contains(&spec_column.name),
+            reference: reference_counts.get(&spec_column.name).cloned(),
+        };
+        work.push((i, std::mem::take(&mut partial.columns[i]), validity));
+    }
+    let summarise = |(i, mut agg, validity): (usize, crate::quality::ColumnAgg, Validity),
+                     scratch: &mut Vec<u64>|
+     -> Result<ColumnDone> {
+        let sorted = if !holds_values[i] {
+            Sorted::default()
+        } else if agg.deferred() {
+            // Read again, this column alone.
+            let mut values = Vec::with_capacity(rows_hint);
+            for batch in data.batches(std::slice::from_ref(&columns[i].name))? {
+                crate::quality::gather(&columns[i], &batch?, &mut values)?;
+            }
+            Sorted::values(values, scratch)
+        } else {
+            agg.sorted(scratch)
+        };
+        let result = crate::quality::column_result(&columns[i], &agg, &sorted, rows, &validity);
+        let fresh = match (&freshness, &timestamp_column) {
+            (Some((fresh, (as_of, text))), Some(t)) if *t == columns[i].name => {
+                crate::quality::timeliness(t, &sorted, *as_of, text, fresh.stale_after_days)
+            }
+            _ => None,
+        };
+        Ok((i, result, fresh))
+    };
     let mut slots: Vec<Option<crate::quality::ColumnQuality>> = vec![None; columns.len()];
     let mut timeliness = None;
-    let scratches: std::sync::Mutex<Vec<Vec<u64>>> = std::sync::Mutex::new(Vec::new());
-    let timestamp_column = spec.role_column(Role::Timestamp).map(str::to_owned);
-    for (pass_index, pass) in passes.iter().enumerate() {
-        if pass_index > 0 {
-            // A later pass: read only this group's columns and gather their values.
-            let pass_names: Vec<String> = pass.iter().map(|i| columns[*i].name.clone()).collect();
-            let collect = collect_in(pass);
-            // Sized up front as in the first pass: no vector grows by doubling (which would
-            // briefly hold two copies of a column).
-            let mut sized = QualityPartial::new(columns.len(), 0);
-            for (agg, keep) in sized.columns.iter_mut().zip(&collect) {
-                if *keep {
-                    agg.values.reserve(rows_hint);
-                }
-            }
-            let (extra, _) = crate::stream::fold_batches_into(
-                sized,
-                data.batches(&pass_names)?,
-                || QualityPartial::new(columns.len(), 0),
-                |p, batch, _| p.update(&columns, &collect, false, &[], batch),
-            )?;
-            for (i, agg) in extra.columns.into_iter().enumerate() {
-                if collect[i] {
-                    partial.columns[i].values = agg.values;
-                }
-            }
-        }
-        // Validity settings and the aggregates of this pass's columns, then the per-column
-        // results (sorting, quantiles, set and regex checks) in parallel.
-        let mut work: Vec<(usize, crate::quality::ColumnAgg, Validity)> = Vec::new();
-        for &i in pass {
-            let spec_column = &columns[i];
-            let declared = spec.columns.get(&spec_column.name);
-            let validity = Validity {
-                min: declared.and_then(|c| c.min),
-                max: declared.and_then(|c| c.max),
-                allowed: declared.and_then(|c| c.allowed.clone()),
-                regex: match declared.and_then(|c| c.regex.as_deref()) {
-                    Some(p) => Some(regex::Regex::new(p).map_err(|e| Error::SpecRule {
-                        path: spec_path.clone(),
-                        message: format!("column '{}': bad regex: {e}", spec_column.name),
-                    })?),
-                    None => None,
-                },
-                key: key_columns.contains(&spec_column.name),
-                reference: reference_counts.get(&spec_column.name).cloned(),
-            };
-            let mut agg = std::mem::take(&mut partial.columns[i]);
-            if timestamp_column.as_deref() == Some(spec_column.name.as_str())
-                && let Some(fresh) = &spec.quality.freshness
-            {
-                // Timeliness sums ages in file order: computed here, before the values are sorted.
-                agg.flush_pending();
-                let (as_of, text) = freshness_as_of(fresh, now, &spec_path)?;
-                timeliness = crate::quality::timeliness(
-                    &spec_column.name,
-                    &agg.values,
-                    as_of,
-                    &text,
-                    fresh.stale_after_days,
-                );
-            }
-            work.push((i, agg, validity));
-        }
-        use rayon::prelude::*;
-        let done: Vec<(usize, crate::quality::ColumnQuality)> = work
-            .into_par_iter()
-            .map(|(i, mut agg, validity)| {
-                // Sorting buffers are shared out and handed back, so at most one per worker is
-                // ever allocated (fresh memory costs page faults).
-                let mut scratch = scratches
-                    .lock()
-                    .ok()
-                    .and_then(|mut s| s.pop())
-                    .unwrap_or_default();
-                let result = crate::quality::column_result(
-                    &columns[i],
-                    &mut agg,
-                    rows,
-                    &validity,
-                    &mut scratch,
-                );
-                if let Ok(mut s) = scratches.lock() {
-                    s.push(scratch);
-                }
-                (i, result)
-            })
-            .collect();
-        for (i, result) in done {
-            slots[i] = Some(result);
-        }
+    for (i, result, fresh) in summarise_in_order(work, per_group, summarise)? {
+        slots[i] = Some(result);
+        timeliness = timeliness.or(fresh);
     }
     let results: Vec<crate::quality::ColumnQuality> = slots.into_iter().flatten().collect();
-    if passes.len() > 1 {
+    if deferred > 0 {
         report.notes.push(format!(
-            "quality: numeric columns read in {} passes to stay within {} MiB",
-            passes.len(),
-            spec.input.sample_budget_mb
+            "quality: {} numeric columns with many distinct values read again, {} at a time, to \
+             stay within {} MiB",
+            deferred, per_group, spec.input.sample_budget_mb
         ));
     }
     let missing_cells: u64 = results.iter().map(|c| c.nulls).sum();

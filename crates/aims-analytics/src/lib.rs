@@ -26,6 +26,7 @@ mod rng;
 pub mod spc;
 pub mod spec;
 mod stream;
+mod tally;
 mod time;
 mod values;
 

@@ -207,7 +207,11 @@ pub fn search_right(a: &[f64], v: f64) -> usize {
 /// `np.quantile(a, q)` with the default linear method on ascending data, including numpy's
 /// lerp that is evaluated from the nearer end for t >= 0.5.
 pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
-    let n = sorted.len();
+    interpolate_quantile(sorted.len(), q, |i| sorted[i])
+}
+
+/// [`quantile_sorted`] of `n` sorted values given by rank (`at(i)` is the value of rank `i`).
+pub fn interpolate_quantile(n: usize, q: f64, at: impl Fn(usize) -> f64) -> f64 {
     if n == 0 {
         return f64::NAN;
     }
@@ -216,8 +220,8 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
     let lo_i = (lo as usize).min(n - 1);
     let hi_i = (lo_i + 1).min(n - 1);
     let t = virtual_index - lo;
-    let a = sorted[lo_i];
-    let b = sorted[hi_i];
+    let a = at(lo_i);
+    let b = at(hi_i);
     let diff = b - a;
     if t >= 0.5 {
         b - diff * (1.0 - t)
@@ -314,6 +318,10 @@ pub fn sort_floats_with(v: &mut Vec<f64>, scratch: &mut Vec<u64>) {
 }
 
 fn sorted_floats_with(v: Vec<f64>, scratch: &mut Vec<u64>) -> Vec<f64> {
+    // Already in order (an id or a time in an append-only log): one read instead of a sort.
+    if v.is_sorted_by(|a, b| a.total_cmp(b).is_le()) {
+        return v;
+    }
     if v.len() < 4096 {
         let mut v = v;
         v.sort_unstable_by(|a, b| a.total_cmp(b));

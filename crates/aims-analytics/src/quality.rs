@@ -4,11 +4,13 @@
 //! The pass is bound by memory traffic (and, on a virtual machine, by the page faults of fresh
 //! memory) more than by arithmetic, so it avoids touching memory twice: dictionary-encoded text
 //! is counted and hashed per dictionary value and gathered through the integer keys
-//! (`values::TextDictionary`); a batch's kept numbers stay in the batch's own arrays until the
-//! merge copies them once into vectors sized up front (integers and times converted to floats
-//! on the way); row hashes are built in place in their output slots. Exact quantiles need every
-//! kept value sorted (summary means are summed in sorted order, so results do not depend on
-//! batch size or thread count); sorting reuses one scratch buffer per worker.
+//! (`values::TextDictionary`); numeric columns are counted per distinct value while they hold
+//! few (`tally`), and only columns with many distinct values keep their numbers, which stay in
+//! the batch's own arrays until the merge copies them once into vectors sized up front (integers
+//! and times converted to floats on the way); row hashes are built in place in their output
+//! slots. Exact quantiles and distinct counts need the kept values sorted; sorting reuses one
+//! scratch buffer per worker. Every statistic is computed from the ascending runs of equal
+//! values, so results do not depend on batch size, thread count or how the values were gathered.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -19,8 +21,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::expr::Expr;
-use crate::num::{mean, pairwise_sum_by, quantile_sorted, sort_floats_with, std};
 use crate::stream::Partial;
+use crate::tally::{
+    BATCH_DISTINCT, COLUMN_DISTINCT, CountTable, Sorted, StreamSum, mean_std_from, run_term,
+};
 use crate::values::{Keys, TextDictionary, bits, column, format_number, to_f64};
 
 /// How the pass treats a column.
@@ -42,17 +46,66 @@ pub(crate) struct QualityColumn {
 }
 
 /// Aggregates of one column.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub(crate) struct ColumnAgg {
     pub nulls: u64,
     pub type_invalid: u64,
     pub infinite: u64,
-    pub values: Vec<f64>,
-    /// Values kept from this partial's own batches, not yet copied: each batch's numbers and the
-    /// rows to keep. Merging copies them straight into the total's `values` (sized up front), so
-    /// a batch's values are copied once instead of through a per-batch vector.
-    pub pending: Vec<(Numbers, BooleanBuffer)>,
+    /// The numbers gathered so far (numeric and time columns).
+    pub gathered: Gathered,
+    /// This partial's own batches, not yet merged: each batch's numbers, counted or kept as
+    /// they are. Merging copies kept numbers straight into the total's vector (sized up front),
+    /// so a batch's values are copied once.
+    pub pending: Vec<Piece>,
     pub counts: HashMap<String, u64>,
+}
+
+/// A numeric column's numbers as gathered (in no particular order).
+#[derive(Debug)]
+pub(crate) enum Gathered {
+    /// Counted per distinct value (while there are at most [`COLUMN_DISTINCT`]).
+    Counts(CountTable),
+    /// Every number, to be sorted.
+    Kept(Vec<f64>),
+    /// Not gathered: keeping them would pass the memory budget, so they are read again from
+    /// the file on their own once the kept columns are done (see [`gather`]).
+    Deferred,
+}
+
+impl Default for Gathered {
+    fn default() -> Self {
+        Gathered::Counts(CountTable::default())
+    }
+}
+
+/// One batch's numbers of a column.
+#[derive(Debug, Clone)]
+pub(crate) enum Piece {
+    Counts(CountTable),
+    /// The batch's numbers and the rows to keep.
+    Kept(Numbers, BooleanBuffer),
+}
+
+/// Memory the kept numbers of a pass may still take.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Room {
+    /// Bytes left.
+    pub bytes: u64,
+    /// Rows expected (a kept column's vector is sized for them).
+    pub rows: usize,
+}
+
+impl Room {
+    /// Where a column's numbers go once they are no longer counted: a vector sized for every
+    /// row while the budget lasts, then nowhere (deferred).
+    fn take(&mut self) -> Gathered {
+        let need = self.rows as u64 * 8;
+        if need > self.bytes {
+            return Gathered::Deferred;
+        }
+        self.bytes -= need;
+        Gathered::Kept(Vec::with_capacity(self.rows))
+    }
 }
 
 /// A batch's numbers as kept until the merge: floats, or integers (and times) with the divisor
@@ -108,18 +161,115 @@ impl Numbers {
 }
 
 impl ColumnAgg {
-    /// Copies the pending values into `values`, in order.
-    pub fn flush_pending(&mut self) {
-        for (numbers, kept) in std::mem::take(&mut self.pending) {
-            for (start, end) in kept.set_slices() {
-                numbers.extend(&mut self.values, start, end);
+    fn add_run(&mut self, value: f64, count: u64, room: &mut Room) {
+        if let Gathered::Counts(table) = &mut self.gathered
+            && table.add(value, count, COLUMN_DISTINCT)
+        {
+            return;
+        }
+        self.keep(room);
+        if let Gathered::Kept(kept) = &mut self.gathered {
+            kept.extend(std::iter::repeat_n(value, count as usize));
+        }
+    }
+
+    /// Turns counted numbers into kept ones (deferred when the budget is spent).
+    fn keep(&mut self, room: &mut Room) {
+        if !self.counting() {
+            return;
+        }
+        let counted = std::mem::replace(&mut self.gathered, room.take());
+        if let (Gathered::Kept(kept), Gathered::Counts(table)) = (&mut self.gathered, counted) {
+            for (value, count) in table.iter() {
+                kept.extend(std::iter::repeat_n(value, count as usize));
             }
+        }
+    }
+
+    /// Whether the numbers are no longer counted (a batch need not try).
+    fn counting(&self) -> bool {
+        matches!(self.gathered, Gathered::Counts(_))
+    }
+
+    /// Roughly how much work summarising the column takes (kept numbers are sorted).
+    pub fn weight(&self) -> usize {
+        match &self.gathered {
+            Gathered::Kept(values) => values.len(),
+            Gathered::Counts(_) | Gathered::Deferred => 0,
+        }
+    }
+
+    /// Whether the numbers were left to be read again.
+    pub fn deferred(&self) -> bool {
+        matches!(self.gathered, Gathered::Deferred)
+    }
+
+    /// The gathered numbers in ascending order (`scratch` is the radix sort's working space).
+    pub fn sorted(&mut self, scratch: &mut Vec<u64>) -> Sorted {
+        match std::mem::replace(&mut self.gathered, Gathered::Deferred) {
+            Gathered::Counts(table) => table.sorted(),
+            Gathered::Kept(values) => Sorted::values(values, scratch),
+            Gathered::Deferred => Sorted::default(),
         }
     }
 }
 
+/// Appends the numbers of one batch of one column (read on its own, for a deferred column): what
+/// the first pass would have kept, every finite number of the rows that hold one.
+pub(crate) fn gather(spec: &QualityColumn, batch: &RecordBatch, into: &mut Vec<f64>) -> Result<()> {
+    let numbers = Numbers::new(column(batch, &spec.name)?, &spec.name)?;
+    let present = match numbers.present() {
+        Some(nulls) => nulls.inner().clone(),
+        None => BooleanBuffer::new_set(batch.num_rows()),
+    };
+    let kept = match &numbers {
+        Numbers::Floats(values) => &present & &bits(values.values(), f64::is_finite),
+        Numbers::Ints(..) => present,
+    };
+    for (start, end) in kept.set_slices() {
+        numbers.extend(into, start, end);
+    }
+    Ok(())
+}
+
+/// A batch's kept rows of `numbers`, counted when they hold at most [`BATCH_DISTINCT`] distinct
+/// values (and `try_counting`), else kept as they are.
+fn piece(numbers: Numbers, kept: BooleanBuffer, try_counting: bool) -> Piece {
+    if try_counting {
+        let mut table = CountTable::with_capacity(64);
+        let counted = match &numbers {
+            Numbers::Floats(a) => count_rows(&mut table, a.values(), &kept, |x| x),
+            Numbers::Ints(a, divisor) => {
+                let divisor = *divisor;
+                count_rows(&mut table, a.values(), &kept, |x| x as f64 / divisor)
+            }
+        };
+        if counted {
+            return Piece::Counts(table);
+        }
+    }
+    Piece::Kept(numbers, kept)
+}
+
+/// Counts `f` of the kept rows of `values`; false as soon as there are too many distinct ones.
+fn count_rows<T: Copy>(
+    table: &mut CountTable,
+    values: &[T],
+    kept: &BooleanBuffer,
+    f: impl Fn(T) -> f64,
+) -> bool {
+    for (start, end) in kept.set_slices() {
+        for x in &values[start..end] {
+            if !table.add(f(*x), 1, BATCH_DISTINCT) {
+                return false;
+            }
+        }
+    }
+    true
+}
+
 /// Aggregates of the whole table.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub(crate) struct QualityPartial {
     pub columns: Vec<ColumnAgg>,
     /// Row hashes of the merged rows, in file order; sorted once at the end to count distinct
@@ -130,50 +280,62 @@ pub(crate) struct QualityPartial {
     pub rows: u64,
     pub rows_with_missing: u64,
     pub rules: Vec<(u64, u64)>,
+    /// Memory left for kept numbers (the total's; partials keep nothing of their own).
+    pub room: Room,
+    /// Per column, whether the total still counts its numbers: shared with the batches, which
+    /// skip counting once it does not (a hint only: counted and kept batches merge alike).
+    pub counting: Option<std::sync::Arc<[std::sync::atomic::AtomicBool]>>,
 }
 
 impl QualityPartial {
     pub fn new(columns: usize, rules: usize) -> Self {
         Self {
-            columns: vec![ColumnAgg::default(); columns],
+            columns: (0..columns).map(|_| ColumnAgg::default()).collect(),
             rules: vec![(0, 0); rules],
             ..Default::default()
         }
     }
 
-    /// Adds one batch. `collect` marks the numeric columns whose values this pass keeps; `full`
-    /// is the first pass, which also counts nulls and categories, hashes rows and checks rules.
-    /// Later passes only gather the values of their own columns, to bound memory.
+    /// The aggregate a pass merges into: numbers kept within `room`, and a counting hint for the
+    /// batches (see [`Self::update`]).
+    pub fn total(
+        columns: usize,
+        rules: usize,
+        room: Room,
+        counting: std::sync::Arc<[std::sync::atomic::AtomicBool]>,
+    ) -> Self {
+        Self {
+            room,
+            counting: Some(counting),
+            ..Self::new(columns, rules)
+        }
+    }
+
+    /// Adds one batch: counts nulls and categories, hashes rows, checks rules, and gathers the
+    /// numbers of the columns `collect` marks, counted per distinct value while `counting` (the
+    /// total's hint) says the column is still counted, else kept as they are.
     pub fn update(
         &mut self,
         columns: &[QualityColumn],
         collect: &[bool],
-        full: bool,
         rules: &[Expr],
+        counting: &[std::sync::atomic::AtomicBool],
         batch: &RecordBatch,
     ) -> Result<()> {
+        let counting = |i: usize| {
+            counting
+                .get(i)
+                .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
+        };
         let n = batch.num_rows();
-        if !full {
-            for ((spec, agg), keep) in columns.iter().zip(self.columns.iter_mut()).zip(collect) {
-                if !keep {
-                    continue;
-                }
-                let numbers = Numbers::new(column(batch, &spec.name)?, &spec.name)?;
-                let present = match numbers.present() {
-                    Some(nulls) => nulls.inner().clone(),
-                    None => BooleanBuffer::new_set(n),
-                };
-                let kept = match &numbers {
-                    Numbers::Floats(values) => &present & &bits(values.values(), f64::is_finite),
-                    Numbers::Ints(..) => present,
-                };
-                agg.pending.push((numbers, kept));
-            }
-            return Ok(());
-        }
         self.rows += n as u64;
         let mut row_missing = BooleanBuffer::new_unset(n);
-        for ((spec, agg), keep) in columns.iter().zip(self.columns.iter_mut()).zip(collect) {
+        for (i, ((spec, agg), keep)) in columns
+            .iter()
+            .zip(self.columns.iter_mut())
+            .zip(collect)
+            .enumerate()
+        {
             let array = column(batch, &spec.name)?;
             match spec.kind {
                 QualityKind::Numeric | QualityKind::Temporal => {
@@ -191,7 +353,7 @@ impl QualityPartial {
                                     Some(nulls) => nulls.inner().clone(),
                                     None => BooleanBuffer::new_set(n),
                                 };
-                                agg.pending.push((kept_numbers, present));
+                                agg.pending.push(piece(kept_numbers, present, counting(i)));
                             }
                             continue;
                         }
@@ -221,7 +383,8 @@ impl QualityPartial {
                             (&kept & &bits(numbers, |v| v.fract() != 0.0)).count_set_bits() as u64;
                     }
                     if *keep {
-                        agg.pending.push((Numbers::Floats(values.clone()), kept));
+                        agg.pending
+                            .push(piece(Numbers::Floats(values.clone()), kept, counting(i)));
                     }
                     row_missing = &row_missing | &missing;
                 }
@@ -272,24 +435,59 @@ impl Partial for QualityPartial {
     fn merge(&mut self, later: Self) -> Result<()> {
         if self.columns.len() < later.columns.len() {
             self.columns
-                .resize(later.columns.len(), ColumnAgg::default());
+                .resize_with(later.columns.len(), ColumnAgg::default);
         }
-        // Column by column in parallel: the merge runs while the pool would otherwise wait, and
+        // Counted batches first, column by column in order (cheap: a few thousand distinct
+        // values each), so a column that outgrows counting takes its share of the budget in the
+        // same order whatever the batch size or thread count. Kept numbers are then copied
+        // column by column in parallel: the merge runs while the pool would otherwise wait, and
         // copying millions of values is its largest part.
+        let mut copies: Vec<Vec<(Numbers, BooleanBuffer)>> = Vec::with_capacity(self.columns.len());
+        for (i, (mine, theirs)) in self.columns.iter_mut().zip(later.columns).enumerate() {
+            mine.nulls += theirs.nulls;
+            mine.type_invalid += theirs.type_invalid;
+            mine.infinite += theirs.infinite;
+            for (k, c) in theirs.counts {
+                *mine.counts.entry(k).or_default() += c;
+            }
+            let mut kept = Vec::new();
+            for piece in mine
+                .pending
+                .drain(..)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .chain(theirs.pending)
+            {
+                match piece {
+                    Piece::Counts(table) => {
+                        for (value, count) in table.iter() {
+                            mine.add_run(value, count, &mut self.room);
+                        }
+                    }
+                    Piece::Kept(numbers, rows) => {
+                        mine.keep(&mut self.room);
+                        kept.push((numbers, rows));
+                    }
+                }
+            }
+            if !mine.counting()
+                && let Some(hint) = self.counting.as_ref().and_then(|h| h.get(i))
+            {
+                hint.store(false, std::sync::atomic::Ordering::Relaxed);
+            }
+            copies.push(kept);
+        }
         use rayon::prelude::*;
         self.columns
             .par_iter_mut()
-            .zip(later.columns.into_par_iter())
-            .for_each(|(mine, theirs)| {
-                mine.nulls += theirs.nulls;
-                mine.type_invalid += theirs.type_invalid;
-                mine.infinite += theirs.infinite;
-                mine.flush_pending();
-                mine.values.extend_from_slice(&theirs.values);
-                mine.pending = theirs.pending;
-                mine.flush_pending();
-                for (k, c) in theirs.counts {
-                    *mine.counts.entry(k).or_default() += c;
+            .zip(copies.into_par_iter())
+            .for_each(|(mine, kept)| {
+                if let Gathered::Kept(values) = &mut mine.gathered {
+                    for (numbers, rows) in kept {
+                        for (start, end) in rows.set_slices() {
+                            numbers.extend(values, start, end);
+                        }
+                    }
                 }
             });
         self.row_hashes.append(&mut self.new_hashes);
@@ -620,23 +818,24 @@ pub struct Summary {
     pub max: f64,
 }
 
-/// Summary of sorted values. The mean and standard deviation are summed in sorted order; numpy
-/// sums in file order, which differs only in the last bits.
-pub fn summarize(sorted: &[f64]) -> Option<Summary> {
-    if sorted.is_empty() {
-        return None;
-    }
+/// Summary of sorted values given the sum of their runs' terms ([`crate::tally::run_term`]).
+/// The mean and standard deviation are summed pairwise over the runs of equal values in
+/// ascending order (see [`crate::tally::mean_std`]); numpy sums in file order, which differs
+/// only in the last bits.
+fn summarize(sorted: &Sorted, sum: f64) -> Option<Summary> {
+    let (mean, std) = mean_std_from(sorted, sum)?;
+    let (min, max) = sorted.min_max()?;
     Some(Summary {
-        count: sorted.len() as u64,
-        mean: mean(sorted),
-        std: (sorted.len() > 1).then(|| std(sorted, 1.0)),
-        min: sorted[0],
-        q05: quantile_sorted(sorted, 0.05),
-        q25: quantile_sorted(sorted, 0.25),
-        q50: quantile_sorted(sorted, 0.5),
-        q75: quantile_sorted(sorted, 0.75),
-        q95: quantile_sorted(sorted, 0.95),
-        max: sorted[sorted.len() - 1],
+        count: sorted.count(),
+        mean,
+        std,
+        min,
+        q05: sorted.quantile(0.05),
+        q25: sorted.quantile(0.25),
+        q50: sorted.quantile(0.5),
+        q75: sorted.quantile(0.75),
+        q95: sorted.quantile(0.95),
+        max,
     })
 }
 
@@ -728,17 +927,15 @@ pub(crate) struct Validity {
     pub reference: Option<BTreeMap<String, u64>>,
 }
 
-/// Turns the aggregates of one column into its results.
+/// Turns the aggregates of one column into its results; `sorted` holds its numbers in ascending
+/// order (none for text).
 pub(crate) fn column_result(
     spec: &QualityColumn,
-    agg: &mut ColumnAgg,
+    agg: &ColumnAgg,
+    sorted: &Sorted,
     rows: u64,
     validity: &Validity,
-    scratch: &mut Vec<u64>,
 ) -> ColumnQuality {
-    agg.flush_pending();
-    sort_floats_with(&mut agg.values, scratch);
-    let sorted = &agg.values;
     let mut range_violations = 0u64;
     let mut set_violations = 0u64;
     let mut regex_violations = 0u64;
@@ -747,29 +944,24 @@ pub(crate) fn column_result(
     let distinct;
     let mut duplicate_values = None;
     let non_null = rows - agg.nulls;
+    // The mean's sum, in the same pass as the distinct count and validity.
+    let mut sum = StreamSum::default();
     match spec.kind {
         QualityKind::Numeric | QualityKind::Temporal => {
             let mut d = 0u64;
-            let mut k = 0usize;
-            while k < sorted.len() {
-                let v = sorted[k];
-                // Runs are short for most columns: a linear scan beats a binary search.
-                let mut run = 1;
-                while k + run < sorted.len() && sorted[k + run] == v {
-                    run += 1;
-                }
+            for (v, run) in sorted.iter() {
                 d += 1;
+                sum.add(run_term(v, run));
                 if let Some(allowed) = &validity.allowed
                     && !allowed
                         .iter()
                         .any(|a| crate::values::same_class(&format_number(v), a))
                 {
-                    set_violations += run as u64;
+                    set_violations += run;
                 }
                 if validity.min.is_some_and(|lo| v < lo) || validity.max.is_some_and(|hi| v > hi) {
-                    range_violations += run as u64;
+                    range_violations += run;
                 }
-                k += run;
             }
             distinct = d;
             if validity.key {
@@ -852,7 +1044,7 @@ pub(crate) fn column_result(
         },
         constant: distinct <= 1,
         summary: if spec.kind == QualityKind::Numeric {
-            summarize(sorted)
+            summarize(sorted, sum.total())
         } else {
             None
         },
@@ -860,30 +1052,32 @@ pub(crate) fn column_result(
     }
 }
 
-/// Timeliness of a timestamp column's values (seconds since the epoch).
+/// Timeliness of a timestamp column's values (seconds since the epoch, ascending).
 pub(crate) fn timeliness(
     column: &str,
-    values: &[f64],
+    sorted: &Sorted,
     as_of: f64,
     as_of_text: &str,
     stale_after_days: Option<f64>,
 ) -> Option<Timeliness> {
-    if values.is_empty() {
-        return None;
-    }
-    let newest = values.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-    let oldest = values.iter().cloned().fold(f64::INFINITY, f64::min);
+    let (oldest, newest) = sorted.min_max()?;
+    let n = sorted.count() as f64;
     let age = |t: f64| (as_of - t) / 86_400.0;
     Some(Timeliness {
         column: column.to_owned(),
         as_of: as_of_text.to_owned(),
-        newest_age_days: (as_of - newest) / 86_400.0,
-        oldest_age_days: (as_of - oldest) / 86_400.0,
-        // The ages summed as a vector of them would be, without storing it.
-        mean_age_days: pairwise_sum_by(values, age) / values.len() as f64,
+        newest_age_days: age(newest),
+        oldest_age_days: age(oldest),
+        mean_age_days: sorted.sum_by(age) / n,
         stale_after_days,
-        stale_share: stale_after_days
-            .map(|d| values.iter().filter(|t| age(**t) > d).count() as f64 / values.len() as f64),
+        stale_share: stale_after_days.map(|d| {
+            let stale: u64 = sorted
+                .iter()
+                .filter(|(t, _)| age(*t) > d)
+                .map(|(_, c)| c)
+                .sum();
+            stale as f64 / n
+        }),
     })
 }
 

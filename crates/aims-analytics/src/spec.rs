@@ -99,7 +99,7 @@ fn default_infer_rows() -> usize {
     100_000
 }
 fn default_sample_budget_mb() -> u64 {
-    256
+    512
 }
 
 /// The declared type of a column's values.
