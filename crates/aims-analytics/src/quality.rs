@@ -86,7 +86,7 @@ pub(crate) enum Piece {
     Kept(Numbers, BooleanBuffer),
 }
 
-/// Memory the kept numbers of a pass may still take.
+/// Memory the kept numbers of the first pass may still take.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Room {
     /// Bytes left.
@@ -186,7 +186,7 @@ impl ColumnAgg {
         }
     }
 
-    /// Whether the numbers are no longer counted (a batch need not try).
+    /// Whether the numbers are still counted (else a batch need not try).
     fn counting(&self) -> bool {
         matches!(self.gathered, Gathered::Counts(_))
     }
@@ -451,10 +451,7 @@ impl Partial for QualityPartial {
                 *mine.counts.entry(k).or_default() += c;
             }
             let mut kept = Vec::new();
-            for piece in mine
-                .pending
-                .drain(..)
-                .collect::<Vec<_>>()
+            for piece in std::mem::take(&mut mine.pending)
                 .into_iter()
                 .chain(theirs.pending)
             {

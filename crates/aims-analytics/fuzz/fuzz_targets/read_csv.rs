@@ -1,4 +1,4 @@
 #![no_main]
 mod common;
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| common::run(data, "f.csv"));
+libfuzzer_sys::fuzz_target!(init: common::init(), |data: &[u8]| common::run(data, "f.csv"));

@@ -251,3 +251,37 @@ proptest! {
         exercise(&path, &spec_text(',', '"', true));
     }
 }
+
+/// Inputs cargo-fuzz found (`fuzz/`, see its README section in this crate's README), kept as
+/// regression cases: each must give an error naming the file, never a panic.
+#[test]
+fn inputs_found_by_cargo_fuzz_are_errors() {
+    let found = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&found).unwrap() {
+        let path = entry.unwrap().path();
+        if !path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("fuzz-")
+        {
+            continue;
+        }
+        seen += 1;
+        let spec = DatasetSpec::from_toml(&spec_text(',', '"', true), Path::new("s.toml")).unwrap();
+        let request = CheckRequest {
+            kind: CheckKind::All,
+            data: path.clone(),
+            reference: Some(path.clone()),
+            spec: PathBuf::from("s.toml"),
+            now_unix_seconds: Some(0.0),
+        };
+        let error = run_check_with_spec(&request, &spec)
+            .unwrap_err()
+            .to_string();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(error.contains(&name), "{name}: {error}");
+    }
+    assert!(seen > 0);
+}
