@@ -8,9 +8,11 @@
 //! few (`tally`), and only columns with many distinct values keep their numbers, which stay in
 //! the batch's own arrays until the merge copies them once into vectors sized up front (integers
 //! and times converted to floats on the way); row hashes are built in place in their output
-//! slots. Exact quantiles and distinct counts need the kept values sorted; sorting reuses one
-//! scratch buffer per worker. Every statistic is computed from the ascending runs of equal
-//! values, so results do not depend on batch size, thread count or how the values were gathered.
+//! slots. Exact quantiles and distinct counts need the kept values in order: sorted (reusing one
+//! scratch buffer per worker), or counted by offset when they are whole numbers in a short range.
+//! Every statistic is computed from the ascending runs of equal values, so results do not depend
+//! on batch size, thread count or how the values were gathered. Columns whose numbers would pass
+//! the memory budget are read again afterwards, a column at a time (see `check::run_quality`).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -22,9 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::expr::Expr;
 use crate::stream::Partial;
-use crate::tally::{
-    BATCH_DISTINCT, COLUMN_DISTINCT, CountTable, Sorted, StreamSum, mean_std_from, run_term,
-};
+use crate::tally::{BATCH_DISTINCT, COLUMN_DISTINCT, CountTable, Moments, Sorted};
 use crate::values::{Keys, TextDictionary, bits, column, format_number, to_f64};
 
 /// How the pass treats a column.
@@ -815,12 +815,11 @@ pub struct Summary {
     pub max: f64,
 }
 
-/// Summary of sorted values given the sum of their runs' terms ([`crate::tally::run_term`]).
-/// The mean and standard deviation are summed pairwise over the runs of equal values in
-/// ascending order (see [`crate::tally::mean_std`]); numpy sums in file order, which differs
-/// only in the last bits.
-fn summarize(sorted: &Sorted, sum: f64) -> Option<Summary> {
-    let (mean, std) = mean_std_from(sorted, sum)?;
+/// Summary of sorted values given their [`Moments`] (the mean and standard deviation from one
+/// pass over the runs of equal values, summed pairwise; numpy sums in file order, which differs
+/// only in the last bits).
+fn summarize(sorted: &Sorted, moments: &Moments) -> Option<Summary> {
+    let (mean, std) = moments.mean_std()?;
     let (min, max) = sorted.min_max()?;
     Some(Summary {
         count: sorted.count(),
@@ -941,14 +940,14 @@ pub(crate) fn column_result(
     let distinct;
     let mut duplicate_values = None;
     let non_null = rows - agg.nulls;
-    // The mean's sum, in the same pass as the distinct count and validity.
-    let mut sum = StreamSum::default();
+    // Mean and deviation, in the same pass as the distinct count and validity.
+    let mut moments = Moments::new(sorted);
     match spec.kind {
         QualityKind::Numeric | QualityKind::Temporal => {
             let mut d = 0u64;
             for (v, run) in sorted.iter() {
                 d += 1;
-                sum.add(run_term(v, run));
+                moments.add(v, run);
                 if let Some(allowed) = &validity.allowed
                     && !allowed
                         .iter()
@@ -1041,7 +1040,7 @@ pub(crate) fn column_result(
         },
         constant: distinct <= 1,
         summary: if spec.kind == QualityKind::Numeric {
-            summarize(sorted, sum.total())
+            summarize(sorted, &moments)
         } else {
             None
         },
