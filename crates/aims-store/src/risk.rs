@@ -460,20 +460,28 @@ impl Store {
         Ok(risk)
     }
 
+    /// The id of a risk named by id or number (`R-7` or `7`), without assembling its view: for
+    /// commands that act on a risk.
+    pub async fn risk_id(&self, key: &str) -> Result<Uuid, StoreError> {
+        let id: String = sqlx::query_scalar("SELECT id FROM risks WHERE id = $1 OR number = $2")
+            .bind(key.trim())
+            .bind(risk_number(key))
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| risk_not_found(key))?;
+        uuid(&id)
+    }
+
     /// One risk by id or number (`12`, `R-12`).
     pub async fn risk(&self, key: &str, today: time::Date) -> Result<RiskView, StoreError> {
-        let number = key.trim().trim_start_matches("R-").parse::<i64>().ok();
         let row = sqlx::query(&format!(
             "SELECT {RISK_COLUMNS} FROM risks WHERE id = $1 OR number = $2"
         ))
         .bind(key.trim())
-        .bind(number.unwrap_or(-1))
+        .bind(risk_number(key))
         .fetch_optional(&self.pool)
         .await?
-        .ok_or_else(|| StoreError::NotFound {
-            entity: "risk",
-            id: key.to_owned(),
-        })?;
+        .ok_or_else(|| risk_not_found(key))?;
         let risk = risk_from_row(&row)?;
         let mut views = self.views(vec![risk], today).await?;
         views
@@ -1255,4 +1263,19 @@ fn levels(methodology: &Methodology, fields: &RiskFields) -> (String, String, bo
     let residual = methodology.level(l, i).unwrap_or_default().to_owned();
     let above = methodology.above_appetite(fields.category_or_default(), &residual);
     (inherent, residual, above)
+}
+
+/// A risk's number from `R-7` or `7`; -1 (no risk) for anything else.
+fn risk_number(key: &str) -> i64 {
+    key.trim()
+        .trim_start_matches("R-")
+        .parse::<i64>()
+        .unwrap_or(-1)
+}
+
+fn risk_not_found(key: &str) -> StoreError {
+    StoreError::NotFound {
+        entity: "risk",
+        id: key.to_owned(),
+    }
 }

@@ -842,16 +842,7 @@ pub async fn governance(app: &App, command: GovernanceCommand) -> Result<ExitCod
             );
         }
         GovernanceCommand::SetPolicy { file, by } => {
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
-            let policy: Policy = serde_json::from_str(&text).map_err(|e| {
-                anyhow::anyhow!(
-                    "{}: line {}, column {}: {e}",
-                    file.display(),
-                    e.line(),
-                    e.column()
-                )
-            })?;
+            let policy: Policy = crate::output::json_file(&file)?;
             let store = app.write_store().await?;
             let (_, ctx) = person(&store, &by, Permission::PolicyAdmin).await?;
             let (_, version) = store.governance_policy().await?;
@@ -880,16 +871,7 @@ pub async fn governance(app: &App, command: GovernanceCommand) -> Result<ExitCod
             })?;
         }
         GovernanceCommand::Classify { system, answers } => {
-            let text = std::fs::read_to_string(&answers)
-                .with_context(|| format!("cannot read {}", answers.display()))?;
-            let answers: IntakeAnswers = serde_json::from_str(&text).map_err(|e| {
-                anyhow::anyhow!(
-                    "{}: line {}, column {}: {e}",
-                    answers.display(),
-                    e.line(),
-                    e.column()
-                )
-            })?;
+            let answers: IntakeAnswers = crate::output::json_file(&answers)?;
             let store = app.write_store().await?;
             let system = crate::cmd_system::resolve(&store, &system).await?;
             let version = store

@@ -196,11 +196,7 @@ pub async fn risk(app: &App, command: RiskCommand) -> Result<ExitCode> {
         } => {
             let store = app.write_store().await?;
             let (who, ctx) = person(&store, &by, Permission::RiskWrite).await?;
-            let id = store
-                .risk(&risk, time::OffsetDateTime::now_utc().date())
-                .await?
-                .risk
-                .id;
+            let id = store.risk_id(&risk).await?;
             let risk = store
                 .accept_risk(&ctx, who, id, &reason, &until)
                 .await
@@ -213,11 +209,7 @@ pub async fn risk(app: &App, command: RiskCommand) -> Result<ExitCode> {
             let fields: aims_store::ActionFields =
                 serde_json::from_value(json_arg(&json)?).map_err(|e| anyhow::anyhow!("{e}"))?;
             let store = app.write_store().await?;
-            let id = store
-                .risk(&risk, time::OffsetDateTime::now_utc().date())
-                .await?
-                .risk
-                .id;
+            let id = store.risk_id(&risk).await?;
             let action = store
                 .add_risk_action(&app.cli_ctx(), id, fields)
                 .await
@@ -237,23 +229,15 @@ pub async fn risk(app: &App, command: RiskCommand) -> Result<ExitCode> {
             write_out(output.as_ref(), &text)?;
         }
         RiskCommand::Import { file } => {
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
             let csv = if file
                 .extension()
                 .is_some_and(|e| e.eq_ignore_ascii_case("json"))
             {
-                let rows: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-                    anyhow::anyhow!(
-                        "{}: line {}, column {}: {e}",
-                        file.display(),
-                        e.line(),
-                        e.column()
-                    )
-                })?;
+                let rows: serde_json::Value = crate::output::json_file(&file)?;
                 aims_server::risk::json_rows_to_csv(&rows).map_err(|e| anyhow::anyhow!(e))?
             } else {
-                text
+                std::fs::read_to_string(&file)
+                    .with_context(|| format!("cannot read {}", file.display()))?
             };
             let store = app.write_store().await?;
             match aims_server::risk::import(&store, &app.cli_ctx(), &csv)
@@ -362,16 +346,7 @@ pub async fn methodology(app: &App, command: MethodologyCommand) -> Result<ExitC
             );
         }
         MethodologyCommand::Approve { file, by } => {
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
-            let methodology: Methodology = serde_json::from_str(&text).map_err(|e| {
-                anyhow::anyhow!(
-                    "{}: line {}, column {}: {e}",
-                    file.display(),
-                    e.line(),
-                    e.column()
-                )
-            })?;
+            let methodology: Methodology = crate::output::json_file(&file)?;
             let store = app.write_store().await?;
             let (_, ctx) = person(&store, &by, Permission::PolicyAdmin).await?;
             let (_, active) = store.active_methodology().await?;

@@ -60,6 +60,21 @@ pub fn invalid(error: aims_store::StoreError) -> anyhow::Error {
     }
 }
 
+/// A JSON file read into `T`; an unreadable file or bad JSON is an error naming the file, and
+/// the line and column.
+pub fn json_file<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> anyhow::Result<T> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: line {}, column {}: {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        )
+    })
+}
+
 /// A JSON argument: inline text, `@file.json`, or `-` for standard input.
 pub fn json_arg(arg: &str) -> anyhow::Result<serde_json::Value> {
     use std::io::Read;

@@ -85,12 +85,7 @@ pub async fn update(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<RiskUpdate>,
 ) -> ApiResult<Json<Risk>> {
-    let id = state
-        .store()
-        .risk(&id, state.clock().now().date())
-        .await?
-        .risk
-        .id;
+    let id = state.store().risk_id(&id).await?;
     Ok(Json(
         state
             .store()
@@ -117,12 +112,7 @@ pub async fn accept(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<AcceptanceBody>,
 ) -> ApiResult<Json<Risk>> {
-    let id = state
-        .store()
-        .risk(&id, state.clock().now().date())
-        .await?
-        .risk
-        .id;
+    let id = state.store().risk_id(&id).await?;
     Ok(Json(
         state
             .store()
@@ -146,12 +136,7 @@ pub async fn action_create(
     Path(id): Path<String>,
     ApiJson(fields): ApiJson<ActionFields>,
 ) -> ApiResult<impl IntoResponse> {
-    let id = state
-        .store()
-        .risk(&id, state.clock().now().date())
-        .await?
-        .risk
-        .id;
+    let id = state.store().risk_id(&id).await?;
     let action = state
         .store()
         .add_risk_action(&current.ctx(&state), id, fields)

@@ -370,23 +370,21 @@ pub async fn accept(
     Path(key): Path<String>,
     body: axum::body::Bytes,
 ) -> ApiResult<Response> {
-    let view = state.store().risk(&key, state.clock().now().date()).await?;
+    // Only the id is needed: an unknown key is a 404 before anything is written.
+    let id = state.store().risk_id(&key).await?;
     let pairs = pairs(&body);
     let result = state
         .store()
         .accept_risk(
             &current.ctx(&state),
             decider(&current),
-            view.risk.id,
+            id,
             one(&pairs, "reason"),
             one(&pairs, "expires_on"),
         )
         .await
         .map(|_| ());
-    back_with(
-        &format!("/risks/{}?notice=accepted", view.risk.number),
-        result,
-    )
+    back_with(&format!("/risks/{key}?notice=accepted"), result)
 }
 
 fn action_from(pairs: &Pairs) -> ActionFields {
@@ -417,17 +415,14 @@ pub async fn action_add(
     Path(key): Path<String>,
     body: axum::body::Bytes,
 ) -> ApiResult<Response> {
-    let view = state.store().risk(&key, state.clock().now().date()).await?;
+    let id = state.store().risk_id(&key).await?;
     let pairs = pairs(&body);
     let result = state
         .store()
-        .add_risk_action(&current.ctx(&state), view.risk.id, action_from(&pairs))
+        .add_risk_action(&current.ctx(&state), id, action_from(&pairs))
         .await
         .map(|_| ());
-    back_with(
-        &format!("/risks/{}?notice=action#actions", view.risk.number),
-        result,
-    )
+    back_with(&format!("/risks/{key}?notice=action#actions"), result)
 }
 
 pub async fn action_update(
