@@ -322,6 +322,11 @@ fn sorted_floats_with(v: Vec<f64>, scratch: &mut Vec<u64>) -> Vec<f64> {
     if v.is_sorted_by(|a, b| a.total_cmp(b).is_le()) {
         return v;
     }
+    sort_unsorted_floats_with(v, scratch)
+}
+
+/// As [`sort_floats_with`] for a caller that has already found the values out of order.
+pub(crate) fn sort_unsorted_floats_with(v: Vec<f64>, scratch: &mut Vec<u64>) -> Vec<f64> {
     if v.len() < 4096 {
         let mut v = v;
         v.sort_unstable_by(|a, b| a.total_cmp(b));

@@ -9,7 +9,7 @@
 //! so the result never depends on how the values were gathered, on batch size or on thread
 //! count. A negative zero counts as zero (as `==` and pandas' `nunique` have it).
 
-use crate::num::{interpolate_quantile, sort_floats_with};
+use crate::num::{interpolate_quantile, sort_unsorted_floats_with};
 
 /// Distinct values one batch may hold and still be counted; a batch with more is kept as it is.
 pub(crate) const BATCH_DISTINCT: usize = 2048;
@@ -139,40 +139,36 @@ impl Sorted {
     /// Orders kept values: counted by offset when they are whole numbers in a short range (one
     /// pass over them and one over the range, with a third of the sort's memory traffic), else
     /// sorted (with a caller's scratch buffer for the radix sort).
-    pub fn values(mut values: Vec<f64>, scratch: &mut Vec<u64>) -> Self {
-        // Already in order (an id or a time in an append-only log): nothing to do.
-        if values.is_sorted_by(|a, b| a.total_cmp(b).is_le()) {
-            return Sorted::Values(values);
-        }
-        if values.len() >= 4096
-            && let Some(dense) = Self::dense(&values)
-        {
-            return dense;
-        }
-        sort_floats_with(&mut values, scratch);
-        Sorted::Values(values)
-    }
-
-    /// [`Sorted::Dense`] of `values` when they are all whole numbers (below 2^53 in size, so
-    /// `min + i` is exact) spanning fewer than twice their count.
-    fn dense(values: &[f64]) -> Option<Self> {
+    pub fn values(values: Vec<f64>, scratch: &mut Vec<u64>) -> Self {
+        // One read finds the order, whether all are whole numbers, and their range.
         const EXACT: f64 = 9_007_199_254_740_992.0;
-        let n = values.len();
-        let mut lo = f64::INFINITY;
-        let mut hi = f64::NEG_INFINITY;
-        for v in values {
-            if v.fract() != 0.0 || v.abs() >= EXACT {
-                return None;
-            }
+        let mut in_order = true;
+        let mut whole = true;
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        let mut previous = f64::NEG_INFINITY;
+        for v in &values {
+            in_order &= previous.total_cmp(v).is_le();
+            previous = *v;
+            whole &= v.fract() == 0.0 && v.abs() < EXACT;
             lo = lo.min(*v);
             hi = hi.max(*v);
         }
-        let span = hi - lo;
-        // Infinities and NaN have no whole fraction and were refused above: the span is finite.
-        if span >= 2.0 * n as f64 || n > u32::MAX as usize {
-            return None;
+        // Already in order (an id or a time in an append-only log): nothing to do.
+        if in_order {
+            return Sorted::Values(values);
         }
-        let mut upto = vec![0u32; span as usize + 1];
+        let n = values.len();
+        // Infinities and NaN are not whole, so for whole numbers the span is finite.
+        if whole && n >= 4096 && hi - lo < 2.0 * n as f64 && n <= u32::MAX as usize {
+            return Self::dense(&values, lo, hi);
+        }
+        Sorted::Values(sort_unsorted_floats_with(values, scratch))
+    }
+
+    /// [`Sorted::Dense`] of whole numbers (below 2^53 in size, so `min + i` is exact) from `lo`
+    /// to `hi`.
+    fn dense(values: &[f64], lo: f64, hi: f64) -> Self {
+        let mut upto = vec![0u32; (hi - lo) as usize + 1];
         for v in values {
             if let Some(c) = upto.get_mut((v - lo) as usize) {
                 *c += 1;
@@ -183,10 +179,10 @@ impl Sorted {
             seen += *c;
             *c = seen;
         }
-        Some(Sorted::Dense {
+        Sorted::Dense {
             min: lo + 0.0,
             upto,
-        })
+        }
     }
 
     /// Number of values.
